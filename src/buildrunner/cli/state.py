@@ -1,0 +1,44 @@
+"""Per-invocation state shared by commands: the project, its configuration and store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from buildrunner.core.config import LoadedConfig, load_config
+from buildrunner.core.paths import ProjectPaths, resolve_paths
+from buildrunner.core.store import Store
+
+
+class CliState:
+    """Resolves the project, configuration and store lazily, once per command."""
+
+    def __init__(self, *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> None:
+        self.cwd = cwd or Path(os.getcwd())
+        self.env = os.environ if env is None else env
+        self._paths: ProjectPaths | None = None
+        self._config: LoadedConfig | None = None
+        self._store: Store | None = None
+
+    @property
+    def paths(self) -> ProjectPaths:
+        if self._paths is None:
+            self._paths = resolve_paths(self.cwd, env=self.env)
+        return self._paths
+
+    def config(self, overrides: Mapping[str, Any] | None = None) -> LoadedConfig:
+        """The effective configuration; `overrides` are command-line values by dotted key."""
+        if overrides and any(v is not None for v in overrides.values()):
+            return load_config(self.paths, env=self.env, overrides=overrides)
+        if self._config is None:
+            self._config = load_config(self.paths, env=self.env)
+        return self._config
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            timeout = self.config().config.core.db_timeout
+            self._store = Store(self.paths.db_path, timeout=timeout)
+        return self._store
