@@ -8,7 +8,7 @@ imports the modules of the others.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -138,13 +138,10 @@ def _unexpected(exc: Exception, args: list[str], ctx: click.Context | None) -> i
 
 
 def _redact(text: str) -> str:
-    """Mask any secret in an error message with the security masker, when it is installed."""
-    try:
-        module = import_module("buildrunner.security.masking")
-    except ImportError:
-        return text
-    masker: Callable[[str], str] = module.mask_text
-    return masker(text)
+    """Mask any secret in an error message (see :mod:`buildrunner.core.redact`)."""
+    from buildrunner.core.redact import redact_text
+
+    return redact_text(text)
 
 
 def _error(message: str) -> None:
