@@ -34,7 +34,17 @@ class CliState:
             return load_config(self.paths, env=self.env, overrides=overrides)
         if self._config is None:
             self._config = load_config(self.paths, env=self.env)
+            self._apply(self._config)
         return self._config
+
+    def _apply(self, loaded: LoadedConfig) -> None:
+        """Settings that shape the whole run: the log file level and terminal colour."""
+        from buildrunner.core.console import set_color_mode
+        from buildrunner.core.logs import configure_logging
+
+        core = loaded.config.core
+        configure_logging(self.paths, core.log_level)
+        set_color_mode(core.color)
 
     @property
     def store(self) -> Store:
