@@ -17,5 +17,7 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 step br --version
 step br init
 step br config show
+step br security scan
+step br security hooks install
 
 printf '\nDemo finished in %s\n' "$demo"
