@@ -163,6 +163,15 @@ CASES = [
         path="appsettings.config",
     ),
     RuleCase(
+        "curl-user-password",
+        [
+            f"curl -u deploy:{t.password()} https://api.example.com/v1/items",
+            f'curl -s --user "ci:{t.password()}" -X POST "$URL"',
+        ],
+        ["curl -u user:password https://example.com", "curl -u $USER:$TOKEN https://x"],
+        path="deploy.sh",
+    ),
+    RuleCase(
         "netrc-password",
         [f"machine api.example.com login deploy password {t.password()}"],
         ["machine host.domain.com login log password pass1", "machine learning is fun"],

@@ -320,6 +320,18 @@ RULES: tuple[SecretRule, ...] = (
         description="Password= in an ADO.NET, ODBC or libpq connection string.",
     ),
     SecretRule(
+        id="curl-user-password",
+        title="Password in a curl --user option",
+        keywords=("curl",),
+        pattern=r"\bcurl\b[^\n]{0,300}?[ \t](?:-u|--user)(?:[ \t]+|=)[\"']?"
+        r"(?P<user>[^:\s\"']{1,100}):(?P<secret>[^\s\"']{1,200})",
+        severity="high",
+        placeholders=False,
+        context=_url_password_ok,
+        precedence=PRECEDENCE_STRUCTURE,
+        description="user:password given to curl with -u/--user on a command line or in a script.",
+    ),
+    SecretRule(
         id="netrc-password",
         title="Password in a .netrc entry",
         keywords=("machine",),
