@@ -314,6 +314,7 @@ _PATH = re.compile(r"^(?:[A-Za-z]:)?[~.]{0,2}[/\\](?:[\w.@-]+[/\\])*[\w.@-]*$")
 _FILE_NAME = re.compile(r"^[\w.-]+\.[A-Za-z][A-Za-z0-9]{0,5}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|->)[A-Za-z_$][A-Za-z0-9_$]*)*$")
 _DIGITS = re.compile(r"\d+")
+_NAME_ATTRIBUTE = re.compile(r"\b(?:name|key|id)\s*=\s*[\"']$")
 _SEPARATED = re.compile(r"[_.\-]")
 _SPLIT = re.compile(r"[_.\-]+")
 _WORDISH = re.compile(r"^[a-z]{3,}\d{0,2}$")
@@ -332,10 +333,11 @@ VALUE_STOPWORDS: tuple[str, ...] = (
     "undefined",
     "sha256",
     "sha512",
-    "md5",
     "<",
     ">",
 )
+"""Substrings that make a value a stand-in. All are long enough (or need characters random
+tokens lack) not to occur by chance in a real secret."""
 
 _NAME = r"(?P<name>-{0,2}[A-Za-z_][A-Za-z0-9_.-]{0,80})"
 _NAME_CLOSE = r"(?P<nq>(?:\\?[\"'`])?\]?(?:\\?[\"'`])?)"
@@ -485,8 +487,10 @@ def generic_context(match: re.Match[str], path: str) -> bool:
         return False
     text = match.string
     before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
-    if separator == ">" and not before.endswith("<"):
-        return False
+    if separator == ">" and not (
+        before.endswith("<") or (name_quoted and _NAME_ATTRIBUTE.search(before))
+    ):
+        return False  # <apiKey>...</apiKey> or <string name="api_key">...</string> only
     if separator == "," and not (quoted and name_quoted and before.endswith(("'", '"', "`"))):
         return False
     if separator == "|" and is_code:
