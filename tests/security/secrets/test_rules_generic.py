@@ -33,6 +33,7 @@ CASES = [
             f"ENV WEBHOOK_SECRET {t.generic()}",
             f"| `API_TOKEN` | `{t.generic()}` |",
             f"Set `AUTH_TOKEN` to `{t.generic()}` before deploying.",
+            f"https://api.example.com/v1/items?api_key={t.generic()}&page=2",
         ],
         [
             "DB_PASSWORD=",

@@ -7,7 +7,7 @@ import string
 import pytest
 
 from tests.security.secrets.rulecases import RuleCase, check_case
-from tests.security.tokens import B64, HEX, URLSAFE, Tokens
+from tests.security.tokens import ALNUM, B64, HEX, URLSAFE, Tokens
 
 t = Tokens(404)
 UPPER = string.ascii_uppercase + string.digits
@@ -199,6 +199,21 @@ SAAS = [
         "age-secret-key",
         [f"AGE-SECRET-KEY-1{t.rand(58, 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L')}"],
         ["AGE-SECRET-KEY-1"],
+    ),
+    RuleCase(
+        "twitter-bearer-token",
+        [f"TWITTER_BEARER_TOKEN={'A' * 22}{t.rand(90, ALNUM + '%')}"],
+        ["TWITTER_BEARER_TOKEN=" + "A" * 110],
+    ),
+    RuleCase(
+        "okta-api-token",
+        [f"OKTA_API_TOKEN=00{t.rand(40, URLSAFE)}"],
+        ["OKTA_ORG_URL=https://acme.okta.com"],
+    ),
+    RuleCase(
+        "firebase-cloud-messaging-key",
+        [f"FCM_SERVER_KEY=AAAA{t.rand(7, URLSAFE)}:APA91b{t.rand(134, URLSAFE)}"],
+        ["AAAA1234567:APA91b"],
     ),
     RuleCase("shippo-api-token", [f"shippo_live_{t.rand(40, HEX)}"], ["shippo_live_"]),
     RuleCase("easypost-api-key", [f"EZAK{t.rand(54)}"], ["EZAK"]),

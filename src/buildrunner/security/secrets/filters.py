@@ -88,6 +88,10 @@ KNOWN_EXAMPLE_HASHES: frozenset[str] = frozenset(
         # Stripe documentation test keys.
         "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
         "f2d6ca16515033e5dce14eba840b979d27b5cbae24bb3e5bf484339667f86397",
+        # Examples in GitHub's, Slack's and SendGrid's documentation.
+        "3543c50b0cb9cea8e55eb1f529b79f043cb250d485fde7b66cabbb5183add7da",
+        "2ddc147f3a3b5a1722b8ed6be3c45c49a7156b17fca5d11410137a6d04def6eb",
+        "02091175c1ae3023fb1e92ff16e1a5ca44dcd9f449916770f7d4eb192092e273",
     }
 )
 """SHA-256 of secrets published as examples in vendors' documentation."""

@@ -186,6 +186,36 @@ RULES: tuple[SecretRule, ...] = (
         severity="critical",
         entropy=3.5,
     ),
+    SecretRule(
+        id="twitter-bearer-token",
+        title="X (Twitter) API bearer token",
+        keywords=("aaaaaaaaaaaaaaaaaaaa",),
+        pattern=r"(?<![A-Za-z0-9%])(?P<secret>A{18,26}(?P<body>[A-Za-z0-9%]{60,140}))"
+        r"(?![A-Za-z0-9%])",
+        severity="high",
+        entropy=4.0,
+        description="An app-only bearer token of the X (Twitter) API: starts with a run of A.",
+    ),
+    SecretRule(
+        id="okta-api-token",
+        title="Okta API token",
+        keywords=("okta",),
+        pattern=r"(?i:okta)[A-Za-z0-9_.-]{0,30}?(?i:token|key|secret)[A-Za-z0-9_.-]{0,10}?"
+        + ASSIGN
+        + r"(?P<secret>00[A-Za-z0-9_-]{40})(?![A-Za-z0-9_-])",
+        severity="high",
+        entropy=3.5,
+    ),
+    provider(
+        "firebase-cloud-messaging-key",
+        "Firebase Cloud Messaging server key",
+        r"AAAA[A-Za-z0-9_-]{7}:APA91b",
+        r"[A-Za-z0-9_-]{130,140}",
+        (":apa91b",),
+        right=RIGHT_URLSAFE,
+        severity="high",
+        entropy=4.0,
+    ),
     provider(
         "shippo-api-token",
         "Shippo API token",
