@@ -219,3 +219,14 @@ def test_code_between_markers_is_not_a_key() -> None:
         + '\nEND = "-----END PRIVATE KEY-----"\n'
     )
     assert found(text, "pem.py") == set()
+
+
+def test_secrets_on_a_very_long_line_are_all_found() -> None:
+    tokens = [t.github() for _ in range(5)]
+    filler = ", ".join(f'"item{n}": "https://cdn.example.com/{n}"' for n in range(2000))
+    text = "{" + ", ".join(f'"k{i}": "{tok}", {filler}' for i, tok in enumerate(tokens)) + "}"
+    from buildrunner.security.scanner import scan_bytes
+
+    report = scan_bytes(text.encode(), path="data.json")
+    assert [f.rule_id for f in report.findings] == ["github-personal-access-token"] * 5
+    assert {f.masked for f in report.findings} == {f"{tok[:4]}…{tok[-4:]}" for tok in tokens}

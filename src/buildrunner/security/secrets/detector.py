@@ -20,6 +20,12 @@ from buildrunner.security.secrets.filters import (
 from buildrunner.security.secrets.prefilter import KeywordIndex
 from buildrunner.security.secrets.rule import SecretRule
 
+MAX_NAME = 100
+"""How far an anchored rule widens a keyword to the left to find the start of a key name."""
+LONG_LINE_WINDOW = 1024
+"""On lines longer than 4x this, a rule's regex runs on this many characters before each
+keyword and twice as many after it (no credential with its key name is longer)."""
+
 _LOWER: dict[Confidence, Confidence] = {"high": "medium", "medium": "low", "low": "low"}
 
 
@@ -73,38 +79,54 @@ class Detector:
         rules = self.rules
         anchors = self._anchors
         size = len(raw)
+        line_start, line_end = 0, -1
+        extended: dict[int, int] = {}
         for start, end, rule_indexes in self.index.hits(lowered):
-            line_start = -1
-            line_end = -1
+            if start > line_end:
+                # The keyword is on a new line (keywords never hold a newline). Lines are
+                # found once each, so a huge one-line file costs one pass, not one per keyword.
+                base = line_end + 1
+                previous = raw.rfind("\n", base, start)
+                line_start = previous + 1 if previous >= 0 else base
+                line_end = _line_end(raw, end)
+                extended = {}
             for index in rule_indexes:
                 rule = rules[index]
                 chars = anchors[index]
                 if chars is not None:
                     begin = start
-                    while begin > 0 and raw[begin - 1] in chars:
+                    limit = max(line_start, start - MAX_NAME)
+                    while begin > limit and raw[begin - 1] in chars:
                         begin -= 1
                     if (index, begin) in tried:
                         continue
                     tried.add((index, begin))
-                    if line_end < 0:
-                        line_end = _line_end(raw, end)
-                    stop = _extend_lines(raw, line_end, rule.lines - 1)
+                    stop = _extended(raw, line_end, rule.lines, extended)
+                    if rule.lines == 1 and stop - start > 4 * LONG_LINE_WINDOW:
+                        stop = start + 2 * LONG_LINE_WINDOW
                     match = rule.regex.match(raw, begin, stop)
                     if match is not None:
                         self._consider(rule, match, path, found)
                     continue
                 if start < covered.get(index, -1):
                     continue
-                if line_start < 0:
-                    line_start = raw.rfind("\n", 0, start) + 1
-                if line_end < 0:
-                    line_end = _line_end(raw, end)
+                window_start = line_start
                 if rule.multiline:
                     window_end = min(size, line_start + rule.span)
                 else:
-                    window_end = _extend_lines(raw, line_end, rule.lines - 1)
-                last = self._run(rule, raw, line_start, window_end, path, found)
-                covered[index] = max(last, line_end) if rule.multiline else line_end
+                    window_end = _extended(raw, line_end, rule.lines, extended)
+                    if window_end - line_start > 4 * LONG_LINE_WINDOW:
+                        # A long line (minified code, one-line JSON): look around the keyword
+                        # only, or every keyword would rescan the whole line.
+                        window_start = max(line_start, start - LONG_LINE_WINDOW)
+                        window_end = min(window_end, end + 2 * LONG_LINE_WINDOW)
+                last = self._run(rule, raw, window_start, window_end, path, found)
+                if rule.multiline:
+                    covered[index] = max(last, line_end)
+                elif window_end < line_end:
+                    covered[index] = window_end - LONG_LINE_WINDOW
+                else:
+                    covered[index] = line_end
         return resolve_overlaps(found.values())
 
     def _run(
@@ -190,6 +212,16 @@ def resolve_overlaps(candidates: Iterable[Candidate]) -> list[Candidate]:
 def _line_end(raw: str, position: int) -> int:
     end = raw.find("\n", position)
     return len(raw) if end < 0 else end
+
+
+def _extended(raw: str, line_end: int, lines: int, cache: dict[int, int]) -> int:
+    """The end of the `lines`-th line from the one ending at `line_end` (cached per line)."""
+    if lines <= 1:
+        return line_end
+    found = cache.get(lines)
+    if found is None:
+        found = cache[lines] = _extend_lines(raw, line_end, lines - 1)
+    return found
 
 
 def _extend_lines(raw: str, line_end: int, extra: int) -> int:
