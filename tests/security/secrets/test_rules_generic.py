@@ -29,6 +29,7 @@ CASES = [
             f"  client_secret: {t.generic()}",
             f'SIGNING_KEY = "{t.rand(64, HEX)}"',
             f"app.secret.key={t.generic()}",
+            "ossrhPassword=dq%sxRpvED5hJRaO",
             f"ARG DEPLOY_TOKEN={t.generic()}",
             f"ENV WEBHOOK_SECRET {t.generic()}",
             f"| `API_TOKEN` | `{t.generic()}` |",

@@ -172,6 +172,21 @@ CASES = [
         path="deploy.sh",
     ),
     RuleCase(
+        "mysql-password-flag",
+        [
+            f"mysql -u root -p{t.password()} shop < dump.sql",
+            f"mysqldump -h db -u backup -p'{t.password()}' --all-databases",
+        ],
+        ["mysql -u root -p shop", "mysql -u root -p$MYSQL_PASSWORD shop"],
+        path="backup.sh",
+    ),
+    RuleCase(
+        "sshpass-password",
+        [f'sshpass -p "{t.password()}" ssh deploy@host'],
+        ["sshpass -p $PASS ssh host", "sshpass -f ~/.pw ssh host"],
+        path="deploy.sh",
+    ),
+    RuleCase(
         "netrc-password",
         [f"machine api.example.com login deploy password {t.password()}"],
         ["machine host.domain.com login log password pass1", "machine learning is fun"],

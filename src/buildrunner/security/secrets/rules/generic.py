@@ -318,7 +318,9 @@ _NAME_ATTRIBUTE = re.compile(r"\b(?:name|key|id)\s*=\s*[\"']$")
 _SEPARATED = re.compile(r"[_.\-]")
 _SPLIT = re.compile(r"[_.\-]+")
 _WORDISH = re.compile(r"^[a-z]{3,}\d{0,2}$")
-_FORMAT = re.compile(r"\{[\w.]*\}|%[-+ #0-9.]*[sdifr]|%\(\w+\)")
+_FORMAT = re.compile(r"\{[\w.]*\}|%\(\w+\)|%[-+ #0-9.]*[sdif].*%[-+ #0-9.]*[sdif]")
+"""Format strings: ``{name}``, ``%(name)s``, or two printf directives (one ``%s`` alone is as
+likely a random password character pair)."""
 _HASH_PREFIXES = ("$2a$", "$2b$", "$2y$", "$argon2", "$pbkdf2", "pbkdf2_", "$scrypt", "$6$", "$5$")
 VALUE_STOPWORDS: tuple[str, ...] = (
     "password",

@@ -332,6 +332,27 @@ RULES: tuple[SecretRule, ...] = (
         description="user:password given to curl with -u/--user on a command line or in a script.",
     ),
     SecretRule(
+        id="mysql-password-flag",
+        title="Password on a mysql command line (-pPASSWORD)",
+        keywords=("mysql", "mariadb"),
+        pattern=r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b"
+        r"[^\n]{0,200}?[ \t]-p[\"']?(?P<secret>[^\s\"'$`]{3,100})",
+        severity="high",
+        placeholders=False,
+        check=strong_password,
+        precedence=PRECEDENCE_STRUCTURE,
+    ),
+    SecretRule(
+        id="sshpass-password",
+        title="Password given to sshpass -p",
+        keywords=("sshpass",),
+        pattern=r"\bsshpass[ \t]+-p[ \t]*[\"']?(?P<secret>[^\s\"'$`]{3,100})",
+        severity="high",
+        placeholders=False,
+        check=strong_password,
+        precedence=PRECEDENCE_STRUCTURE,
+    ),
+    SecretRule(
         id="netrc-password",
         title="Password in a .netrc entry",
         keywords=("machine",),
