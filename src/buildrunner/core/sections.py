@@ -101,7 +101,8 @@ class RoutingConfig:
         600.0, "Longest cooldown after repeated failed probes (the cooldown doubles)."
     )
     daily_budget: Decimal | None = setting(
-        None, "USD per UTC day (empty: no limit); `br routing budget set` overrides.",
+        None,
+        "USD per UTC day (empty: no limit); `br routing budget set` overrides.",
         check=_positive_amount,
     )
     monthly_budget: Decimal | None = setting(
@@ -111,7 +112,8 @@ class RoutingConfig:
         None, "USD per session id (empty: no limit).", check=_positive_amount
     )
     max_cost_per_task: Decimal | None = setting(
-        None, "Most USD one call may cost in the worst case (empty: no limit).",
+        None,
+        "Most USD one call may cost in the worst case (empty: no limit).",
         check=_positive_amount,
     )
     on_budget_exceeded: Literal["downgrade", "refuse"] = setting(

@@ -101,15 +101,22 @@ class CircuitBreakers:
         if state.state == "open":
             if state.open_until is not None and now < state.open_until:
                 return Admission(False, "open", retry_after=state.open_until - now), None
-            probe = BreakerState(state.model, "half_open", state.failures, now + cooldown,
-                                 cooldown, probe_started_at=now)  # fmt: skip
+            probe = BreakerState(
+                state.model,
+                "half_open",
+                state.failures,
+                now + cooldown,
+                cooldown,
+                probe_started_at=now,
+            )
             return Admission(True, "half_open", probe=True, transition=("open", "half_open")), probe
         # half-open: one probe at a time; a probe that never reported frees up after cooldown
         if state.probe_started_at is not None and now < state.probe_started_at + cooldown:
             wait = state.probe_started_at + cooldown - now
             return Admission(False, "half_open", retry_after=wait), None
-        probe = BreakerState(state.model, "half_open", state.failures, now + cooldown, cooldown,
-                             probe_started_at=now)  # fmt: skip
+        probe = BreakerState(
+            state.model, "half_open", state.failures, now + cooldown, cooldown, probe_started_at=now
+        )
         return Admission(True, "half_open", probe=True), probe
 
     def record_success(self, model: str) -> tuple[State, State] | None:
@@ -138,13 +145,23 @@ class CircuitBreakers:
                 new = BreakerState(model, "open", (now,), now + cooldown, cooldown)
                 self._save(conn, new, now)
                 return ("half_open", "open")
-            recent = tuple(t for t in state.failures if t > now - self.window) + (now,)
+            recent = (*(t for t in state.failures if t > now - self.window), now)
             if state.state == "closed" and len(recent) >= self.threshold:
                 new = BreakerState(model, "open", recent, now + self.cooldown, self.cooldown)
                 self._save(conn, new, now)
                 return ("closed", "open")
-            self._save(conn, BreakerState(model, state.state, recent, state.open_until,
-                                          state.cooldown, state.probe_started_at), now)  # fmt: skip
+            self._save(
+                conn,
+                BreakerState(
+                    model,
+                    state.state,
+                    recent,
+                    state.open_until,
+                    state.cooldown,
+                    state.probe_started_at,
+                ),
+                now,
+            )
         return None
 
     def reset(self, model: str | None = None) -> int:

@@ -6,8 +6,8 @@ case (prompt at the dearest prompt rate + ``max_tokens`` at the output rate). In
 ``settled + open reservations + this one <= limit`` for every scope (UTC day, UTC month, the
 session) and inserts the reservation, or raises :class:`BudgetExceededError`. After the call,
 :meth:`CostLedger.record_usage` records the actual cost and closes the reservation in one
-transaction; :meth:`Budgets.release` frees it when nothing was billed. A reservation not settled within its
-TTL (a crashed caller) expires and stops counting.
+transaction; :meth:`Budgets.release` frees it when nothing was billed. A reservation not
+settled within its TTL (a crashed caller) expires and stops counting.
 
 Limits come from ``[routing] daily_budget / monthly_budget / session_budget`` unless
 ``br routing budget set`` stored one in the database (which then wins; ``none`` removes it).
@@ -164,9 +164,10 @@ class Budgets:
         session_id: str | None,
         now: float,
     ) -> tuple[Decimal, Decimal]:
-        where, params = ("created_at >= ?", [start])
+        where = "created_at >= ?"
+        params: list[object] = [start if start is not None else float("-inf")]
         if scope == "session":
-            where, params = ("session_id = ?", [session_id])
+            where, params = "session_id = ?", [session_id]
         spent = conn.execute(
             f"SELECT COALESCE(SUM(cost_pusd), 0) FROM routing_usage WHERE {where}",  # noqa: S608 - fixed clauses
             params,
@@ -180,7 +181,9 @@ class Budgets:
 
     # ----------------------------------------------------------------- reserve / settle
 
-    def check(self, amount: Decimal, *, session_id: str | None = None) -> BudgetExceededError | None:
+    def check(
+        self, amount: Decimal, *, session_id: str | None = None
+    ) -> BudgetExceededError | None:
         """The error :meth:`reserve` would raise for `amount` now, or None if it fits."""
         with self.store.transaction(immediate=False) as conn:
             return self._violation(conn, amount, session_id, self.clock.now())
@@ -206,8 +209,7 @@ class Budgets:
                 "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (call_id, session_id, model, to_pusd(amount), now, now + (ttl or self.ttl)),
             )
-            rowid = cursor.lastrowid
-        assert rowid is not None
+            rowid = int(cursor.lastrowid or 0)
         return Reservation(rowid, amount, model, session_id, call_id)
 
     def release(self, reservation: Reservation) -> None:

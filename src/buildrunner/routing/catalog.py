@@ -44,18 +44,44 @@ class ModelSpec:
 
 
 BUILTIN_MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec("claude-haiku-4-5", "haiku", "Claude Haiku 4.5", 200_000, 64_000,
-              aliases=("claude-haiku-4-5-20251001",)),  # fmt: skip
+    ModelSpec(
+        "claude-haiku-4-5",
+        "haiku",
+        "Claude Haiku 4.5",
+        200_000,
+        64_000,
+        aliases=("claude-haiku-4-5-20251001",),
+    ),
     ModelSpec("claude-haiku-5-5", "haiku", "Claude Haiku 5.5", 1_000_000, 64_000),
-    ModelSpec("claude-sonnet-4-5", "sonnet", "Claude Sonnet 4.5", 200_000, 64_000,
-              status="legacy", aliases=("claude-sonnet-4-5-20250929",)),  # fmt: skip
+    ModelSpec(
+        "claude-sonnet-4-5",
+        "sonnet",
+        "Claude Sonnet 4.5",
+        200_000,
+        64_000,
+        status="legacy",
+        aliases=("claude-sonnet-4-5-20250929",),
+    ),
     ModelSpec("claude-sonnet-4-6", "sonnet", "Claude Sonnet 4.6", 1_000_000, 64_000),
     ModelSpec("claude-sonnet-5", "sonnet", "Claude Sonnet 5", 1_000_000, 64_000),
     ModelSpec("claude-sonnet-5-5", "sonnet", "Claude Sonnet 5.5", 1_000_000, 64_000),
-    ModelSpec("claude-opus-4-1", "opus", "Claude Opus 4.1", 200_000, 32_000,
-              status="retired", aliases=("claude-opus-4-1-20250805",)),  # fmt: skip
-    ModelSpec("claude-opus-4-5", "opus", "Claude Opus 4.5", 200_000, 64_000,
-              aliases=("claude-opus-4-5-20251101",)),  # fmt: skip
+    ModelSpec(
+        "claude-opus-4-1",
+        "opus",
+        "Claude Opus 4.1",
+        200_000,
+        32_000,
+        status="retired",
+        aliases=("claude-opus-4-1-20250805",),
+    ),
+    ModelSpec(
+        "claude-opus-4-5",
+        "opus",
+        "Claude Opus 4.5",
+        200_000,
+        64_000,
+        aliases=("claude-opus-4-5-20251101",),
+    ),
     ModelSpec("claude-opus-4-6", "opus", "Claude Opus 4.6", 1_000_000, 128_000),
     ModelSpec("claude-opus-4-7", "opus", "Claude Opus 4.7", 1_000_000, 128_000),
     ModelSpec("claude-opus-4-8", "opus", "Claude Opus 4.8", 1_000_000, 128_000),
@@ -115,8 +141,12 @@ class Catalog:
             alias: spec.id for spec in self._specs.values() for alias in spec.aliases
         }
         self.tiers: dict[str, str] = dict(
-            tiers or {"haiku": "claude-haiku-5-5", "sonnet": "claude-sonnet-5-5",
-                      "opus": "claude-opus-5-5"}  # fmt: skip
+            tiers
+            or {
+                "haiku": "claude-haiku-5-5",
+                "sonnet": "claude-sonnet-5-5",
+                "opus": "claude-opus-5-5",
+            }
         )
         self._overrides = {k: dict(v) for k, v in (price_overrides or {}).items()}
         self.at = at or datetime.now(UTC)
@@ -224,9 +254,7 @@ class Catalog:
         order = list(dict.fromkeys(self.tiers[t] for t in TIERS if t in self.tiers))
         if include_all:
             order += [m for m in self._specs if m not in order]
-        return [
-            CatalogEntry(self._specs[m], self.maybe_prices(m), self.tiers_of(m)) for m in order
-        ]
+        return [CatalogEntry(self._specs[m], self.maybe_prices(m), self.tiers_of(m)) for m in order]
 
     def models(self) -> list[str]:
         return list(self._specs)

@@ -82,11 +82,16 @@ class AnthropicMessages:
         extra: dict[str, Any] = {"system": system} if system else {}
         try:
             message = self.client.with_options(timeout=timeout).messages.create(
-                model=model, max_tokens=max_tokens, messages=list(messages), **extra
+                model=model,
+                max_tokens=max_tokens,
+                messages=list(messages),  # type: ignore[arg-type]  # plain dicts in the API's shape
+                **extra,
             )
         except sdk.APITimeoutError:
             raise AttemptError(
-                classify_failure(status=None, timeout=True, message=f"no answer within {timeout:g}s")
+                classify_failure(
+                    status=None, timeout=True, message=f"no answer within {timeout:g}s"
+                )
             ) from None
         except sdk.APIConnectionError as exc:
             cause = exc.__cause__ or exc
@@ -107,9 +112,11 @@ class AnthropicMessages:
 
 
 def _status_failure(exc: Any, now: float) -> Failure:
-    body = exc.body if isinstance(exc.body, Mapping) else {}
-    error = body.get("error") if isinstance(body.get("error"), Mapping) else {}
-    details = error.get("details") if isinstance(error.get("details"), Mapping) else {}
+    body: Mapping[str, Any] = exc.body if isinstance(exc.body, Mapping) else {}
+    raw_error = body.get("error")
+    error: Mapping[str, Any] = raw_error if isinstance(raw_error, Mapping) else {}
+    raw_details = error.get("details")
+    details: Mapping[str, Any] = raw_details if isinstance(raw_details, Mapping) else {}
     code = getattr(exc, "error_code", None) or details.get("error_code")
     message = error.get("message") or getattr(exc, "message", "") or str(exc)
     return classify_failure(

@@ -54,19 +54,52 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _URL = re.compile(r"https?://\S+")
-_PATH = re.compile(r"(?<![\w/.-])(?:[\w.-]+/)*[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|"
-                   r"cs|c|h|cpp|hpp|swift|scala|sql|sh|html|css|scss|json|ya?ml|toml|ini|cfg|"
-                   r"md|rst|txt|tf|proto|vue|svelte)\b")  # fmt: skip
+_PATH = re.compile(
+    r"(?<![\w/.-])(?:[\w.-]+/)*[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|"
+    r"cs|c|h|cpp|hpp|swift|scala|sql|sh|html|css|scss|json|ya?ml|toml|ini|cfg|"
+    r"md|rst|txt|tf|proto|vue|svelte)\b"
+)
 LANGUAGES: dict[str, str] = {
-    ".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript",
-    ".cjs": "javascript", ".jsx": "javascript", ".ts": "typescript", ".tsx": "typescript",
-    ".go": "go", ".rs": "rust", ".java": "java", ".kt": "kotlin", ".rb": "ruby", ".php": "php",
-    ".cs": "csharp", ".c": "c", ".h": "c", ".cpp": "cpp", ".hpp": "cpp", ".swift": "swift",
-    ".scala": "scala", ".sql": "sql", ".sh": "shell", ".html": "html", ".css": "css",
-    ".scss": "css", ".vue": "vue", ".svelte": "svelte", ".tf": "terraform", ".proto": "protobuf",
-    ".md": "docs", ".rst": "docs", ".txt": "docs", ".json": "config", ".yaml": "config",
-    ".yml": "config", ".toml": "config", ".ini": "config", ".cfg": "config",
-}  # fmt: skip
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".go": "go",
+    ".rs": "rust",
+    ".java": "java",
+    ".kt": "kotlin",
+    ".rb": "ruby",
+    ".php": "php",
+    ".cs": "csharp",
+    ".c": "c",
+    ".h": "c",
+    ".cpp": "cpp",
+    ".hpp": "cpp",
+    ".swift": "swift",
+    ".scala": "scala",
+    ".sql": "sql",
+    ".sh": "shell",
+    ".html": "html",
+    ".css": "css",
+    ".scss": "css",
+    ".vue": "vue",
+    ".svelte": "svelte",
+    ".tf": "terraform",
+    ".proto": "protobuf",
+    ".md": "docs",
+    ".rst": "docs",
+    ".txt": "docs",
+    ".json": "config",
+    ".yaml": "config",
+    ".yml": "config",
+    ".toml": "config",
+    ".ini": "config",
+    ".cfg": "config",
+}
 _NON_CODE = {"docs", "config"}
 
 
@@ -288,8 +321,14 @@ def read_file_stat(path: Path, *, root: Path | None = None) -> FileStat:
         raise InputError(f"{shown}: is a directory", hint="name files, not directories")
     language = _language(shown)
     if size > MAX_FILE_BYTES:
-        return FileStat(shown, language, None, size, math.ceil(size / CHARS_PER_TOKEN),
-                        note="large file: tokens estimated from its size")  # fmt: skip
+        return FileStat(
+            shown,
+            language,
+            None,
+            size,
+            math.ceil(size / CHARS_PER_TOKEN),
+            note="large file: tokens estimated from its size",
+        )
     try:
         data = full.read_bytes()
     except OSError as exc:
@@ -319,11 +358,13 @@ def _file_reasons(stats: Sequence[FileStat], *, named: int) -> list[Reason]:
     if lines >= 1500:
         reasons.append(Reason("files.lines", "scope", "large files", f"{lines} lines", 1.0))
     if any("migration" in s.path.lower() for s in stats):
-        reasons.append(Reason("files.migrations", "scope", "touches migrations", "migrations/",
-                              1.0))  # fmt: skip
+        reasons.append(
+            Reason("files.migrations", "scope", "touches migrations", "migrations/", 1.0)
+        )
     if stats and all(s.language == "docs" for s in stats):
-        reasons.append(Reason("files.docs_only", "simple", "documentation files only",
-                              f"{count} docs", 1.5))  # fmt: skip
+        reasons.append(
+            Reason("files.docs_only", "simple", "documentation files only", f"{count} docs", 1.5)
+        )
     if not stats and named == 1:
         reasons.append(Reason("text.one_file", "simple", "names one file", "1 file", 1.0))
     return reasons

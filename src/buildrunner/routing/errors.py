@@ -1,9 +1,8 @@
 """The routing part of the `br` exception tree.
 
 Failures of the Messages API are translated at the SDK boundary (`client.py`) into
-:class:`ProviderError`, which carries the classified :class:`~buildrunner.routing.failures.FailureKind`,
-the HTTP status, the server's request id and any retry hint. Nothing above the boundary sees an
-SDK exception.
+:class:`ProviderError`, which carries the classified failure kind, the HTTP status, the
+server's request id and any retry hint. Nothing above the boundary sees an SDK exception.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ offers ``record_event(name, attributes)``, and a no-op recorder otherwise. Tests
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,9 +27,17 @@ BUDGET_REFUSED = "routing.budget.refused"
 BUDGET_WARNING = "routing.budget.warning"
 CALL = "routing.call"
 EVENT_NAMES: tuple[str, ...] = (
-    DECISION, ATTEMPT, RETRY, FALLBACK, BREAKER, BUDGET_RESERVE, BUDGET_SETTLE, BUDGET_REFUSED,
-    BUDGET_WARNING, CALL,
-)  # fmt: skip
+    DECISION,
+    ATTEMPT,
+    RETRY,
+    FALLBACK,
+    BREAKER,
+    BUDGET_RESERVE,
+    BUDGET_SETTLE,
+    BUDGET_REFUSED,
+    BUDGET_WARNING,
+    CALL,
+)
 
 
 @dataclass(frozen=True)
@@ -75,10 +84,8 @@ class CallableRecorder:
         self._sink = sink
 
     def record(self, event: RoutingEvent) -> None:
-        try:
+        with contextlib.suppress(Exception):  # telemetry must never break a model call
             self._sink(event.name, {**event.attributes, "at": event.at})
-        except Exception:  # noqa: S110 - telemetry must never break a model call
-            pass
 
 
 TELEMETRY_SINK = "buildrunner.telemetry:record_event"

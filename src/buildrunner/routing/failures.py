@@ -90,7 +90,9 @@ _CONTEXT = re.compile(
     r"|input length and `?max_tokens`? exceed|too many (?:input )?tokens",
     re.I,
 )
-_USAGE_LIMIT = re.compile(r"reached your specified (?:workspace )?api usage limits|spend limit", re.I)
+_USAGE_LIMIT = re.compile(
+    r"reached your specified (?:workspace )?api usage limits|spend limit", re.I
+)
 
 
 @dataclass(frozen=True)

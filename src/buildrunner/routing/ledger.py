@@ -108,8 +108,18 @@ class CostLedger:
                 "INSERT INTO routing_calls(id, started_at, source, session_id, task_id, "
                 "task_type, level, requested_model, selected_model, reason) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (call_id, self.clock.now(), source, session_id, task_id, task_type, level,
-                 requested_model, selected_model, reason),  # fmt: skip
+                (
+                    call_id,
+                    self.clock.now(),
+                    source,
+                    session_id,
+                    task_id,
+                    task_type,
+                    level,
+                    requested_model,
+                    selected_model,
+                    reason,
+                ),
             )
         return call_id
 
@@ -130,9 +140,20 @@ class CostLedger:
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO routing_attempts(call_id, seq, model, started_at, duration_s, "
-                "outcome, status, request_id, wait_s, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (call_id, seq, model, started_at, duration, outcome, status, request_id, wait,
-                 detail),  # fmt: skip
+                "outcome, status, request_id, wait_s, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    call_id,
+                    seq,
+                    model,
+                    started_at,
+                    duration,
+                    outcome,
+                    status,
+                    request_id,
+                    wait,
+                    detail,
+                ),
             )
 
     def record_usage(
@@ -155,10 +176,22 @@ class CostLedger:
                     "input_tokens, output_tokens, cache_write_5m_tokens, cache_write_1h_tokens, "
                     "cache_read_tokens, batch, cost_usd, cost_pusd, price_source) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (call_id, now, session_id, task_type, entry.model, u.input_tokens,
-                     u.output_tokens, u.cache_write_5m_tokens, u.cache_write_1h_tokens,
-                     u.cache_read_tokens, int(u.batch), str(entry.cost.total),
-                     to_pusd(entry.cost.total), entry.cost.source),  # fmt: skip
+                    (
+                        call_id,
+                        now,
+                        session_id,
+                        task_type,
+                        entry.model,
+                        u.input_tokens,
+                        u.output_tokens,
+                        u.cache_write_5m_tokens,
+                        u.cache_write_1h_tokens,
+                        u.cache_read_tokens,
+                        int(u.batch),
+                        str(entry.cost.total),
+                        to_pusd(entry.cost.total),
+                        entry.cost.source,
+                    ),
                 )
                 total += entry.cost.total
             if call_id is not None and entries:
@@ -191,8 +224,17 @@ class CostLedger:
                 "UPDATE routing_calls SET finished_at = ?, outcome = ?, final_model = ?, "
                 "error_kind = ?, error_message = ?, attempts = ?, fallbacks = ?, "
                 "reserved_pusd = ? WHERE id = ?",
-                (self.clock.now(), outcome, final_model, error_kind, error_message, attempts,
-                 fallbacks, to_pusd(reserved), call_id),  # fmt: skip
+                (
+                    self.clock.now(),
+                    outcome,
+                    final_model,
+                    error_kind,
+                    error_message,
+                    attempts,
+                    fallbacks,
+                    to_pusd(reserved),
+                    call_id,
+                ),
             )
 
     def attempts(self, call_id: str) -> list[dict[str, object]]:
@@ -225,7 +267,9 @@ class CostLedger:
             by=by,
             since=since,
             rows=tuple(
-                CostRow(str(r["key"]), r["calls"], r["i"], r["o"], r["w"], r["r"], from_pusd(r["c"]))
+                CostRow(
+                    str(r["key"]), r["calls"], r["i"], r["o"], r["w"], r["r"], from_pusd(r["c"])
+                )
                 for r in rows
             ),
         )

@@ -181,9 +181,7 @@ class ModelPrices:
 
     def with_overrides(self, overrides: Mapping[str, Decimal], source: str) -> ModelPrices:
         """Apply per-model price overrides from the configuration."""
-        base = Rates(
-            *(overrides.get(key, getattr(self.rates, key)) for key in PRICE_KEYS)  # type: ignore[arg-type]  # Decimal per key
-        )
+        base = Rates(*(overrides.get(key, getattr(self.rates, key)) for key in PRICE_KEYS))
         long_context = self.long_context
         if "long_context_threshold" in overrides:
             threshold = int(overrides["long_context_threshold"])
@@ -255,7 +253,10 @@ def worst_case_cost(prices: ModelPrices, *, prompt_tokens: int, max_tokens: int)
     the threshold.
     """
     rates = prices.rates
-    if prices.long_context is not None and prompt_tokens + max_tokens > prices.long_context.threshold:
+    if (
+        prices.long_context is not None
+        and prompt_tokens + max_tokens > prices.long_context.threshold
+    ):
         rates = prices.long_context.rates
     prompt_rate = max(rates.input, rates.cache_write_1h, rates.cache_write_5m)
     return (prompt_tokens * prompt_rate + max_tokens * rates.output) / MTOK
@@ -328,7 +329,7 @@ def load_genai_prices(model: str, at: datetime) -> ModelPrices | None:
             value = getattr(price, "cache_write_mtok", None) if ours == "cache_write_1h" else None
         if value is None:
             value = Decimal(0)
-        if hasattr(value, "tiers"):
+        if not isinstance(value, Decimal):  # genai-prices TieredPrices
             base[ours] = Decimal(value.base)
             if value.tiers:
                 threshold = int(value.tiers[0].start)

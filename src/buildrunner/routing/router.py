@@ -32,7 +32,13 @@ from buildrunner.routing import events
 from buildrunner.routing.breaker import CircuitBreakers
 from buildrunner.routing.budget import Budgets, Reservation
 from buildrunner.routing.catalog import TIERS, Catalog
-from buildrunner.routing.client import AnthropicMessages, AttemptError, Message, MessagesClient, Reply
+from buildrunner.routing.client import (
+    AnthropicMessages,
+    AttemptError,
+    Message,
+    MessagesClient,
+    Reply,
+)
 from buildrunner.routing.complexity import Estimate, estimate_complexity
 from buildrunner.routing.errors import (
     BudgetExceededError,
@@ -111,8 +117,9 @@ class Completion:
             "cost": self.cost.as_dict(),
             "selection": self.selection.as_dict(),
             "attempts": [a.as_dict() for a in self.attempts],
-            "fallbacks": [{"from": h.from_model, "to": h.to_model, "reason": h.reason}
-                          for h in self.hops],  # fmt: skip
+            "fallbacks": [
+                {"from": h.from_model, "to": h.to_model, "reason": h.reason} for h in self.hops
+            ],
             "warnings": list(self.warnings),
         }
 
@@ -244,19 +251,30 @@ class Router:
         client = self._get_client()
         estimate = estimate or self.estimate(prompt or request_text, files=files)
         estimate = replace(estimate, tokens=max(prompt_tokens, estimate.tokens if not files else 0))
-        selection = self.select(estimate, model=model, max_tokens=max_tokens, max_cost=max_cost,
-                                session_id=session_id)  # fmt: skip
+        selection = self.select(
+            estimate, model=model, max_tokens=max_tokens, max_cost=max_cost, session_id=session_id
+        )
         call_id = self.ledger.start_call(
-            source="api", session_id=session_id, task_id=task_id, task_type=task_type,
-            level=estimate.level, requested_model=model, selected_model=selection.model,
+            source="api",
+            session_id=session_id,
+            task_id=task_id,
+            task_type=task_type,
+            level=estimate.level,
+            requested_model=model,
+            selected_model=selection.model,
             reason=selection.reason,
-        )  # fmt: skip
+        )
         self._emit(events.DECISION, call_id=call_id, task_id=task_id, **selection.as_dict())
         state = _CallState(
-            call_id=call_id, deadline=self.clock.monotonic() + self.config.deadline,
-            messages=messages, system=system, max_tokens=max_tokens,
-            prompt_tokens=estimate.tokens, session_id=session_id, task_type=task_type,
-        )  # fmt: skip
+            call_id=call_id,
+            deadline=self.clock.monotonic() + self.config.deadline,
+            messages=messages,
+            system=system,
+            max_tokens=max_tokens,
+            prompt_tokens=estimate.tokens,
+            session_id=session_id,
+            task_type=task_type,
+        )
         try:
             completion = self._run_chain(client, state, selection, max_cost)
         except BaseException as exc:
@@ -310,14 +328,19 @@ class Router:
             return None
         admission = self.breakers.admit(model)
         if admission.transition:
-            self._emit(events.BREAKER, model=model, old=admission.transition[0],
-                       new=admission.transition[1])  # fmt: skip
+            self._emit(
+                events.BREAKER,
+                model=model,
+                old=admission.transition[0],
+                new=admission.transition[1],
+            )
         if not admission.allowed:
             self._skip(state, model, f"circuit {admission.state}")
             return None
         prices = self.catalog.prices(model)
-        worst = worst_case_cost(prices, prompt_tokens=state.prompt_tokens,
-                                max_tokens=state.max_tokens)  # fmt: skip
+        worst = worst_case_cost(
+            prices, prompt_tokens=state.prompt_tokens, max_tokens=state.max_tokens
+        )
         reservation = self._reserve(state, model, worst, max_cost)
         if reservation is None:
             return None
@@ -343,22 +366,35 @@ class Router:
                 raise BudgetExceededError(
                     f"{model} could cost up to {format_usd(worst)}, over the per-task maximum "
                     f"of {format_usd(limit)}",
-                    scope="task", limit=limit, committed=Decimal(0), needed=worst,
-                )  # fmt: skip
+                    scope="task",
+                    limit=limit,
+                    committed=Decimal(0),
+                    needed=worst,
+                )
             reservation = self.budgets.reserve(
                 worst, model=model, session_id=state.session_id, call_id=state.call_id
             )
         except BudgetExceededError as exc:
-            self._emit(events.BUDGET_REFUSED, call_id=state.call_id, model=model,
-                       scope=exc.scope, needed_usd=str(worst))  # fmt: skip
+            self._emit(
+                events.BUDGET_REFUSED,
+                call_id=state.call_id,
+                model=model,
+                scope=exc.scope,
+                needed_usd=str(worst),
+            )
             if first and self.config.on_budget_exceeded == "refuse":
                 raise
             self._skip(state, model, f"budget: {exc.message}")
             state.budget_error = state.budget_error or exc
             return None
         state.reserved += worst
-        self._emit(events.BUDGET_RESERVE, call_id=state.call_id, model=model,
-                   amount_usd=str(worst), reservation=reservation.id)  # fmt: skip
+        self._emit(
+            events.BUDGET_RESERVE,
+            call_id=state.call_id,
+            model=model,
+            amount_usd=str(worst),
+            reservation=reservation.id,
+        )
         return reservation
 
     def _attempts(self, client: MessagesClient, state: _CallState, model: str) -> Reply | Failure:
@@ -372,14 +408,28 @@ class Router:
             seq = len(state.attempts) + 1
             started = self.clock.monotonic()
             try:
-                reply = client.create(model=model, messages=state.messages,
-                                      max_tokens=state.max_tokens, system=state.system,
-                                      timeout=min(self.config.timeout, remaining))  # fmt: skip
+                reply = client.create(
+                    model=model,
+                    messages=state.messages,
+                    max_tokens=state.max_tokens,
+                    system=state.system,
+                    timeout=min(self.config.timeout, remaining),
+                )
             except AttemptError as exc:
                 failure = exc.failure
             else:
-                self._attempt(state, Attempt(seq, model, "ok", 200, None, reply.request_id,
-                                             self.clock.monotonic() - started))  # fmt: skip
+                self._attempt(
+                    state,
+                    Attempt(
+                        seq,
+                        model,
+                        "ok",
+                        200,
+                        None,
+                        reply.request_id,
+                        self.clock.monotonic() - started,
+                    ),
+                )
                 transition = self.breakers.record_success(model)
                 if transition:
                     self._emit(events.BREAKER, model=model, old=transition[0], new=transition[1])
@@ -392,15 +442,33 @@ class Router:
                     opened = transition[1] == "open"
                     self._emit(events.BREAKER, model=model, old=transition[0], new=transition[1])
             wait = self._next_wait(state, failure, count, opened)
-            self._attempt(state, Attempt(seq, model, failure.kind.value, failure.status, wait,
-                                         failure.request_id, duration))  # fmt: skip
+            self._attempt(
+                state,
+                Attempt(
+                    seq,
+                    model,
+                    failure.kind.value,
+                    failure.status,
+                    wait,
+                    failure.request_id,
+                    duration,
+                ),
+            )
             if wait is None:
                 return failure
-            self._emit(events.RETRY, call_id=state.call_id, model=model, attempt=count,
-                       kind=failure.kind.value, wait_s=wait)  # fmt: skip
+            self._emit(
+                events.RETRY,
+                call_id=state.call_id,
+                model=model,
+                attempt=count,
+                kind=failure.kind.value,
+                wait_s=wait,
+            )
             self.sleep(wait)
 
-    def _next_wait(self, state: _CallState, failure: Failure, count: int, opened: bool) -> float | None:
+    def _next_wait(
+        self, state: _CallState, failure: Failure, count: int, opened: bool
+    ) -> float | None:
         """Seconds to wait before retrying the same model, or None to stop retrying it."""
         if failure.action is not Action.RETRY or opened:
             return None
@@ -421,7 +489,7 @@ class Router:
         if hint is not None:
             return hint
         base = min(self.config.backoff_cap, self.config.backoff_base * 2 ** (attempt - 1))
-        return base * self.rng.uniform(0.75, 1.0)
+        return float(base * self.rng.uniform(0.75, 1.0))
 
     def _settle(
         self,
@@ -432,23 +500,51 @@ class Router:
         selection: Selection,
     ) -> Completion:
         cost = price_usage(reply.usage, self.catalog.prices(model))
-        self.ledger.record_usage(state.call_id, [UsageEntry(model, reply.usage, cost)],
-                                 session_id=state.session_id, task_type=state.task_type,
-                                 reservation=reservation)  # fmt: skip
-        self._emit(events.BUDGET_SETTLE, call_id=state.call_id, model=model,
-                   reserved_usd=str(reservation.amount), cost_usd=str(cost.total))  # fmt: skip
+        self.ledger.record_usage(
+            state.call_id,
+            [UsageEntry(model, reply.usage, cost)],
+            session_id=state.session_id,
+            task_type=state.task_type,
+            reservation=reservation,
+        )
+        self._emit(
+            events.BUDGET_SETTLE,
+            call_id=state.call_id,
+            model=model,
+            reserved_usd=str(reservation.amount),
+            cost_usd=str(cost.total),
+        )
         warnings = self._budget_warnings(state.session_id)
-        self.ledger.finish_call(state.call_id, outcome="ok", final_model=model,
-                                attempts=len(state.attempts), fallbacks=len(state.hops),
-                                reserved=state.reserved)  # fmt: skip
-        self._emit(events.CALL, call_id=state.call_id, outcome="ok", model=model,
-                   attempts=len(state.attempts), fallbacks=len(state.hops),
-                   cost_usd=str(cost.total), **reply.usage.as_dict())  # fmt: skip
+        self.ledger.finish_call(
+            state.call_id,
+            outcome="ok",
+            final_model=model,
+            attempts=len(state.attempts),
+            fallbacks=len(state.hops),
+            reserved=state.reserved,
+        )
+        self._emit(
+            events.CALL,
+            call_id=state.call_id,
+            outcome="ok",
+            model=model,
+            attempts=len(state.attempts),
+            fallbacks=len(state.hops),
+            cost_usd=str(cost.total),
+            **reply.usage.as_dict(),
+        )
         return Completion(
-            call_id=state.call_id, text=reply.text, model=model, usage=reply.usage, cost=cost,
-            selection=selection, attempts=tuple(state.attempts), hops=tuple(state.hops),
-            stop_reason=reply.stop_reason, warnings=warnings,
-        )  # fmt: skip
+            call_id=state.call_id,
+            text=reply.text,
+            model=model,
+            usage=reply.usage,
+            cost=cost,
+            selection=selection,
+            attempts=tuple(state.attempts),
+            hops=tuple(state.hops),
+            stop_reason=reply.stop_reason,
+            warnings=warnings,
+        )
 
     # ----------------------------------------------------------------- helpers
 
@@ -485,10 +581,16 @@ class Router:
     def _attempt(self, state: _CallState, attempt: Attempt) -> None:
         state.attempts.append(attempt)
         self.ledger.record_attempt(
-            state.call_id, seq=attempt.seq, model=attempt.model,
-            started_at=self.clock.now(), duration=attempt.duration, outcome=attempt.outcome,
-            status=attempt.status, request_id=attempt.request_id, wait=attempt.wait,
-        )  # fmt: skip
+            state.call_id,
+            seq=attempt.seq,
+            model=attempt.model,
+            started_at=self.clock.now(),
+            duration=attempt.duration,
+            outcome=attempt.outcome,
+            status=attempt.status,
+            request_id=attempt.request_id,
+            wait=attempt.wait,
+        )
         self._emit(events.ATTEMPT, call_id=state.call_id, **attempt.as_dict())
 
     def _skip(self, state: _CallState, model: str, reason: str) -> None:
@@ -496,18 +598,22 @@ class Router:
 
     def _hop(self, state: _CallState, old: str, new: str | None, reason: str) -> None:
         state.hops.append(Hop(old, new, reason))
-        self._emit(events.FALLBACK, call_id=state.call_id, from_model=old, to_model=new,
-                   reason=reason)  # fmt: skip
+        self._emit(
+            events.FALLBACK, call_id=state.call_id, from_model=old, to_model=new, reason=reason
+        )
 
     def _provider_error(self, state: _CallState, failure: Failure) -> ProviderError:
         model = state.tried[-1] if state.tried else "?"
         attempts = len(state.attempts)
         return ProviderError(
             f"{model}: {failure.describe()} (after {attempts} attempt{'s' * (attempts != 1)})",
-            kind=failure.kind, model=model, status=failure.status,
-            request_id=failure.request_id, retry_after=failure.retry_after,
+            kind=failure.kind,
+            model=model,
+            status=failure.status,
+            request_id=failure.request_id,
+            retry_after=failure.retry_after,
             hint=HINTS.get(failure.kind),
-        )  # fmt: skip
+        )
 
     def _exhausted(self, state: _CallState) -> Exception:
         budget_error = state.budget_error
@@ -519,8 +625,11 @@ class Router:
         if isinstance(budget_error, BudgetExceededError):
             return budget_error
         reasons = "; ".join(f"{h.from_model}: {h.reason}" for h in state.hops)
-        waits = [a.retry_after for m in self.catalog.tiers.values()
-                 if (a := self.breakers.peek(m)).retry_after is not None]  # fmt: skip
+        waits = [
+            a.retry_after
+            for m in self.catalog.tiers.values()
+            if (a := self.breakers.peek(m)).retry_after is not None
+        ]
         wait = min(waits) if waits else None
         return NoModelAvailableError(
             f"no model could take the call ({reasons})",
@@ -539,22 +648,34 @@ class Router:
     def _finish_failed(self, state: _CallState, exc: BaseException) -> None:
         kind = getattr(exc, "kind", None)
         self.ledger.finish_call(
-            state.call_id, outcome="failed", final_model=None,
+            state.call_id,
+            outcome="failed",
+            final_model=None,
             error_kind=str(kind.value) if kind else type(exc).__name__,
-            error_message=str(exc)[:500], attempts=len(state.attempts),
-            fallbacks=len(state.hops), reserved=state.reserved,
-        )  # fmt: skip
-        self._emit(events.CALL, call_id=state.call_id, outcome="failed",
-                   attempts=len(state.attempts), fallbacks=len(state.hops),
-                   error=type(exc).__name__)  # fmt: skip
+            error_message=str(exc)[:500],
+            attempts=len(state.attempts),
+            fallbacks=len(state.hops),
+            reserved=state.reserved,
+        )
+        self._emit(
+            events.CALL,
+            call_id=state.call_id,
+            outcome="failed",
+            attempts=len(state.attempts),
+            fallbacks=len(state.hops),
+            error=type(exc).__name__,
+        )
 
     def _budget_warnings(self, session_id: str | None) -> tuple[str, ...]:
         warnings = []
         for status in self.budgets.status(session_id):
             used = status.used_fraction
             if used is not None and used >= self.config.budget_warn_at:
-                text = (f"{status.scope} budget {int(used * 100)}% used "
-                        f"({format_usd(status.committed, 4)} of {format_usd(status.limit or 0, 2)})")  # fmt: skip
+                text = (
+                    f"{status.scope} budget {int(used * 100)}% used "
+                    f"({format_usd(status.committed, 4)} of "
+                    f"{format_usd(status.limit or Decimal(0), 2)})"
+                )
                 warnings.append(text)
                 self._emit(events.BUDGET_WARNING, scope=status.scope, used=round(used, 4))
         return tuple(warnings)

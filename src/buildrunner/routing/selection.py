@@ -135,16 +135,33 @@ def select_model(
         if explicit:
             break
     if chosen is None:
-        raise _no_choice(preferred, verdicts, costs, limit, limit_name, blocked, prompt,
-                         max_tokens, on_exceed, explicit, catalog)  # fmt: skip
+        raise _no_choice(
+            preferred,
+            verdicts,
+            costs,
+            limit,
+            limit_name,
+            blocked,
+            prompt,
+            max_tokens,
+            on_exceed,
+            explicit,
+            catalog,
+        )
     if chosen != preferred:
         notes.append(f"{preferred}: {verdicts[preferred]}")
         if limit is not None and costs[preferred][1] > limit and on_exceed == "refuse":
             raise _budget_error(preferred, costs[preferred][1], limit, limit_name)
     reason = _reason(estimate, requested, preferred, chosen, catalog, verdicts, level_tiers)
     alternatives = tuple(
-        Candidate(m, catalog.tier_of(m), costs[m][0], costs[m][1], catalog.spec(m).context_window,
-                  verdicts.get(m, "not needed"))  # fmt: skip
+        Candidate(
+            m,
+            catalog.tier_of(m),
+            costs[m][0],
+            costs[m][1],
+            catalog.spec(m).context_window,
+            verdicts.get(m, "not needed"),
+        )
         for m in models
         if m != chosen
     )
@@ -189,8 +206,11 @@ def _order(
 def _money_limit(
     max_cost: Decimal | None, budget_remaining: Decimal | None
 ) -> tuple[Decimal | None, str]:
-    limits = [(v, n) for v, n in ((max_cost, "per-task maximum"),
-                                   (budget_remaining, "remaining budget")) if v is not None]  # fmt: skip
+    limits = [
+        (v, n)
+        for v, n in ((max_cost, "per-task maximum"), (budget_remaining, "remaining budget"))
+        if v is not None
+    ]
     if not limits:
         return None, ""
     return min(limits, key=lambda item: item[0])
@@ -223,8 +243,7 @@ def _budget_error(model: str, worst: Decimal, limit: Decimal, name: str) -> Budg
         limit=limit,
         committed=Decimal(0),
         needed=worst,
-        hint="raise the limit, lower max_tokens, or set routing.on_budget_exceeded = "
-        '"downgrade"',
+        hint='raise the limit, lower max_tokens, or set routing.on_budget_exceeded = "downgrade"',
     )
 
 

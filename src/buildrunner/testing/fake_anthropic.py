@@ -218,7 +218,9 @@ class FakeAnthropic:
             "service_tier": "standard",
         }
 
-    def handle(self, body: Mapping[str, Any], api_key: str | None) -> tuple[int, dict[str, str], Any]:
+    def handle(
+        self, body: Mapping[str, Any], api_key: str | None
+    ) -> tuple[int, dict[str, str], Any]:
         """Decide the answer to one request: (status, headers, JSON body or None to drop)."""
         model = str(body.get("model", ""))
         max_tokens = int(body.get("max_tokens") or 0)
@@ -242,8 +244,9 @@ class FakeAnthropic:
         if not model or max_tokens <= 0 or not isinstance(body.get("messages"), list):
             fault = Fault(400, message="model, max_tokens and messages are required")
             return 400, base, fault.body()
-        fault = self._take_fault(model)
-        if fault is not None:
+        scripted = self._take_fault(model)
+        if scripted is not None:
+            fault = scripted
             if fault.delay:
                 self._stopping.wait(fault.delay)
             if fault.close:
