@@ -27,6 +27,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.config:config_group",
         "Show the effective configuration and where each value comes from.",
     ),
+    "routing": (
+        "buildrunner.cli.routing:routing_group",
+        "Estimate task complexity, choose Claude models, call them, track costs and budgets.",
+    ),
 }
 """name -> ("module:attribute", one-line summary). A group whose issue has not landed is absent."""
 
