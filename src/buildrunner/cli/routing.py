@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,8 +15,13 @@ from buildrunner.cli.output import emit_json, format_option
 from buildrunner.cli.state import CliState
 from buildrunner.core.errors import ExitCode, UsageError
 
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[Any, Any]  # generic from click 8.2; plain before
+else:
+    _ParamType = click.ParamType
 
-class UsdType(click.ParamType):
+
+class UsdType(_ParamType):
     """A USD amount (``2.50``), or ``none`` when `allow_none`."""
 
     name = "usd"
