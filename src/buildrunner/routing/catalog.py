@@ -222,7 +222,7 @@ class Catalog:
         found = self.maybe_prices(name)
         if found is None:
             raise PriceUnavailableError(
-                f"no price for model '{name}' in genai-prices or [routing.prices]",
+                f"no price for model '{self.canonical(name)}' in genai-prices or [routing.prices]",
                 hint="add input and output prices under [routing.prices] in the config",
             )
         return found

@@ -131,7 +131,10 @@ def _count(value: Any) -> int:
         return 0
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"token count must be an integer, got {value!r}")
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"token count must be an integer, got {value!r}") from None
     if number < 0:
         raise ValueError(f"token count must not be negative, got {value!r}")
     return number

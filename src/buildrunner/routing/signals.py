@@ -823,7 +823,7 @@ SIGNALS: tuple[Signal, ...] = (
         "version bump",
         2.5,
         (
-            r"bump\w*",
+            r"bump(?:s|ed|ing)?",
             r"version bump",
             r"pin (?:\S+ )?to",
             r"from \d+\.\d+\.\d+ to \d+\.\d+\.\d+",
