@@ -673,8 +673,7 @@ class Router:
             if used is not None and used >= self.config.budget_warn_at:
                 text = (
                     f"{status.scope} budget {int(used * 100)}% used "
-                    f"({format_usd(status.committed, 4)} of "
-                    f"{format_usd(status.limit or Decimal(0), 2)})"
+                    f"({format_usd(status.committed)} of {format_usd(status.limit or Decimal(0))})"
                 )
                 warnings.append(text)
                 self._emit(events.BUDGET_WARNING, scope=status.scope, used=round(used, 4))
