@@ -90,11 +90,14 @@ def test_estimate_bad_batch_line(project: ProjectPaths, br: Br, tmp_path: Path) 
 def test_estimate_missing_file(project: ProjectPaths, br: Br) -> None:
     result = br("routing", "estimate", "x", "--file", "nope.py")
     assert (result.exit_code, result.stderr) == (
-        3, "br: error: nope.py: no such file (check the --file path)\n",
+        3,
+        "br: error: nope.py: no such file (check the --file path)\n",
     )
 
 
-def test_estimate_needs_text(project: ProjectPaths, br: Br, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_estimate_needs_text(
+    project: ProjectPaths, br: Br, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     result = br("routing", "estimate")
     assert result.exit_code == 2

@@ -64,7 +64,9 @@ def test_reservation_beyond_budget_is_refused(tmp_path: Path) -> None:
     acct.reserve(Decimal("0.8"))
     with pytest.raises(BudgetExceededError):
         acct.reserve(Decimal("0.5"))
-    outcomes = [r["outcome"] for r in acct.ledger.store.execute("SELECT outcome FROM routing_calls")]
+    outcomes = [
+        r["outcome"] for r in acct.ledger.store.execute("SELECT outcome FROM routing_calls")
+    ]
     assert sorted(outcomes) == ["refused", "running"]
 
 

@@ -133,7 +133,9 @@ def test_from_claude_code_model_usage() -> None:
     assert price_usage(usage, Catalog().prices("claude-sonnet-4-6")).total == D("0.1025892")
 
 
-@pytest.mark.parametrize("bad", [{"input_tokens": -1}, {"input_tokens": "x"}, {"output_tokens": []}])
+@pytest.mark.parametrize(
+    "bad", [{"input_tokens": -1}, {"input_tokens": "x"}, {"output_tokens": []}]
+)
 def test_bad_usage_is_rejected(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="token count"):
         Usage.from_anthropic(bad)

@@ -38,12 +38,15 @@ def test_success_records_usage_cost_and_events(rig: Callable[..., Rig]) -> None:
     r = rig()
     done = r.router.complete(MODERATE, session_id="s1", task_type="feature")
     assert (done.model, done.text) == (SONNET, "OK from the fake Anthropic server.")
-    assert done.usage.input_tokens == 16 and done.usage.output_tokens == 9
+    assert (done.usage.input_tokens, done.usage.output_tokens) == (16, 9)
     # 16*2 + 9*10 = 122 per million on Sonnet 5.5
     assert done.cost.total == Decimal("0.000122")
     call = r.store.execute("SELECT * FROM routing_calls")[0]
     assert (call["outcome"], call["final_model"], call["attempts"], call["cost_pusd"]) == (
-        "ok", SONNET, 1, 122_000_000,
+        "ok",
+        SONNET,
+        1,
+        122_000_000,
     )
     usage = r.store.execute("SELECT cost_usd, session_id, task_type FROM routing_usage")[0]
     assert tuple(usage) == ("0.000122", "s1", "feature")
@@ -203,7 +206,9 @@ def test_open_breaker_skips_the_model_without_a_request(rig: Callable[..., Rig])
     assert second.model == SONNET
     assert r.server.models_requested() == [SONNET]
     assert "circuit open" in second.selection.reason
-    transitions = [(e.attributes["old"], e.attributes["new"]) for e in r.recorder.named(events.BREAKER)]
+    transitions = [
+        (e.attributes["old"], e.attributes["new"]) for e in r.recorder.named(events.BREAKER)
+    ]
     assert transitions == [("closed", "open")]
 
 

@@ -18,11 +18,14 @@ BODY = {"model": "claude-sonnet-5-5", "max_tokens": 100,
         "messages": [{"role": "user", "content": "hello there"}]}  # fmt: skip
 
 
-def post(url: str, body: dict[str, Any], key: str | None = "sk-test") -> tuple[int, dict[str, str], Any]:
+def post(
+    url: str, body: dict[str, Any], key: str | None = "sk-test"
+) -> tuple[int, dict[str, str], Any]:
     headers = {"content-type": "application/json"}
     if key:
         headers["x-api-key"] = key
-    request = urllib.request.Request(f"{url}/v1/messages", json.dumps(body).encode(), headers)
+    assert url.startswith("http://127.0.0.1:")
+    request = urllib.request.Request(f"{url}/v1/messages", json.dumps(body).encode(), headers)  # noqa: S310 - loopback http only
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return response.status, dict(response.headers), json.loads(response.read())
@@ -48,7 +51,9 @@ def test_scripted_faults_in_order_with_headers() -> None:
         second = post(server.url, BODY)
         third = post(server.url, BODY)
     assert (first[0], first[1]["retry-after"], first[2]["error"]["type"]) == (
-        429, "3", "rate_limit_error",
+        429,
+        "3",
+        "rate_limit_error",
     )
     assert (second[0], second[2]["error"]["type"]) == (529, "overloaded_error")
     assert third[0] == 200

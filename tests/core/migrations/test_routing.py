@@ -19,10 +19,8 @@ def tables(store: Store) -> set[str]:
 def test_from_empty_database(tmp_path: Path) -> None:
     store = Store(tmp_path / "br.db")
     assert "routing.001_ledger" in store.applied_migrations()
-    assert TABLES <= tables(store)
-    store.execute(
-        "INSERT INTO routing_calls(id, started_at, source) VALUES ('c1', 1.0, 'api')"
-    )
+    assert tables(store) >= TABLES
+    store.execute("INSERT INTO routing_calls(id, started_at, source) VALUES ('c1', 1.0, 'api')")
     store.execute(
         "INSERT INTO routing_usage(call_id, created_at, model, input_tokens, output_tokens, "
         "cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, cost_usd, cost_pusd, "
@@ -39,5 +37,5 @@ def test_on_top_of_the_core_schema_with_rows(tmp_path: Path) -> None:
     old.close()
     new = Store(path, migrations=MIGRATIONS)
     assert new.applied_migrations()[-1] == "routing.001_ledger"
-    assert TABLES <= tables(new)
+    assert tables(new) >= TABLES
     assert new.execute("SELECT value FROM meta WHERE key = 'kept'")[0]["value"] == "yes"
