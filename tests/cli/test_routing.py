@@ -197,3 +197,27 @@ def test_budget_set_show_and_refuse(api: FakeAnthropic, br: Br) -> None:
     assert api.models_requested() == []
     assert br("routing", "budget", "set").exit_code == 2
     assert br("routing", "budget", "set", "--reset", "day").stdout == "day: stored limit removed\n"
+
+
+def test_config_price_override_and_bad_key(project: ProjectPaths, br: Br) -> None:
+    project.config_dir.mkdir(exist_ok=True)
+    project.config_file.write_text(
+        '[routing]\nopus_model = "claude-opus-4-8"\n'
+        '[routing.prices.claude-opus-4-8]\noutput = "24"\n',
+        encoding="utf-8",
+    )
+    models = json.loads(br("routing", "models", "--format", "json").stdout)["models"]
+    assert (models[2]["id"], models[2]["prices_per_mtok"]["output"], models[2]["price_source"]) == (
+        "claude-opus-4-8",
+        "24",
+        "config",
+    )
+    project.config_file.write_text('[routing.prices.claude-opus-4-8]\ninptu = "1"\n', "utf-8")
+    result = br("routing", "models")
+    assert result.exit_code == 3
+    assert result.stderr == (
+        f"br: error: {project.config_file}: routing.prices: unknown key 'inptu' (known: input, "
+        "output, cache_write_5m, cache_write_1h, cache_read, long_context_threshold, "
+        "long_context_input, long_context_output, long_context_cache_write_5m, "
+        "long_context_cache_write_1h, long_context_cache_read)\n"
+    )

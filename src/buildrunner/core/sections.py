@@ -15,7 +15,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal
 
-from buildrunner.core.config import Duration, at_least, between, setting
+from buildrunner.core.config import Check, Duration, at_least, between, setting
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,26 @@ def _positive_amount(value: Decimal) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
 
+_LEVELS = ("simple", "moderate", "complex", "critical")
+_PRICE_KEYS = (
+    "input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
+    "long_context_threshold", "long_context_input", "long_context_output",
+    "long_context_cache_write_5m", "long_context_cache_write_1h", "long_context_cache_read",
+)  # fmt: skip
+
+
+def _known_keys(allowed: tuple[str, ...], *, nested: bool = False) -> Check:
+    def check(value: Mapping[str, object]) -> str | None:
+        tables = value.values() if nested else [value]
+        for table in tables:
+            unknown = sorted(set(table) - set(allowed))  # type: ignore[call-overload]  # a mapping
+            if unknown:
+                return f"unknown key '{unknown[0]}' (known: {', '.join(allowed)})"
+        return None
+
+    return check
+
+
 @dataclass(frozen=True)
 class RoutingConfig:
     """Model routing: tiers, complexity, fallback, retries, circuit breaker, budgets, prices."""
@@ -54,6 +74,7 @@ class RoutingConfig:
             {"simple": "haiku", "moderate": "sonnet", "complex": "opus", "critical": "opus"}
         ),
         help="Tier (or model id) chosen for each complexity level.",
+        check=_known_keys(_LEVELS),
     )
     default_level: Literal["simple", "moderate", "complex", "critical"] = setting(
         "moderate", "Level given to a task whose text carries no signal at all."
@@ -130,10 +151,12 @@ class RoutingConfig:
         help="Price overrides per model id, USD per million tokens: input, output, "
         "cache_write_5m, cache_write_1h, cache_read (and long_context_threshold, "
         "long_context_input, long_context_output).",
+        check=_known_keys(_PRICE_KEYS, nested=True),
     )
     models: Mapping[str, Mapping[str, int]] = setting(
         factory=lambda: MappingProxyType({}),
         help="Catalog overrides or additions per model id: context_window, max_output.",
+        check=_known_keys(("context_window", "max_output"), nested=True),
     )
 
 

@@ -210,7 +210,7 @@ def estimate_complexity(
     stats += [FileStat(path=p, language=_language(p)) for p in paths]
     reasons += _file_reasons(stats, named=len(set(_PATH.findall(body))))
     points = _points(reasons)
-    level, is_default = _decide(points, default_level=default_level, matched=bool(reasons))
+    level, is_default = decide_level(points, default_level=default_level, matched=bool(reasons))
     reasons.sort(key=lambda r: (-_relevance(r.kind, level), -r.points))
     tokens = _tokens(text) + sum(stat.tokens for stat in stats)
     return Estimate(
@@ -256,16 +256,27 @@ def _points(reasons: Sequence[Reason]) -> dict[str, float]:
     return points
 
 
-def _decide(points: dict[str, float], *, default_level: Level, matched: bool) -> tuple[Level, bool]:
+def decide_level(
+    points: dict[str, float],
+    *,
+    default_level: Level = "moderate",
+    matched: bool = True,
+    complex_at: float = COMPLEX_AT,
+    simple_margin: float = SIMPLE_MARGIN,
+) -> tuple[Level, bool]:
+    """The level for summed points (and whether it is the no-signal default).
+
+    The thresholds are parameters so the benchmark can cross-validate them.
+    """
     calm = points["calm"] > 0
     harm, live = points["harm"], min(points["live"], 2.0)
     if not calm and (points["severe"] > 0 or (harm >= 2 and live >= 1) or harm >= 4):
         return "critical", False
-    if points["scope"] >= COMPLEX_AT:
+    if points["scope"] >= complex_at:
         return "complex", False
     if (
-        points["simple"] >= SIMPLE_MARGIN
-        and points["simple"] >= points["moderate"] + SIMPLE_MARGIN
+        points["simple"] >= simple_margin
+        and points["simple"] >= points["moderate"] + simple_margin
         and points["scope"] < 2
     ):
         return "simple", False
