@@ -115,3 +115,15 @@ def test_bad_script_is_a_clear_error(tmp_path: Path) -> None:
 def test_unknown_fault_field() -> None:
     with pytest.raises(ValueError, match="unknown fault field"):
         Fault.from_dict({"stauts": 500})
+
+
+def test_an_enqueued_fault_can_be_reused() -> None:
+    fault = Fault(503)
+    with FakeAnthropic() as server:
+        server.enqueue(fault)
+        server.enqueue(fault)
+        statuses = [post(server.url, BODY)[0] for _ in range(3)]
+    assert statuses == [503, 503, 200]
+    assert fault.times == 1
+    with pytest.raises(ValueError, match="times must be positive"):
+        FakeAnthropic([Fault(times=0)])

@@ -567,16 +567,23 @@ class Router:
         return [self.catalog.canonical(name) for name in names]
 
     def _larger_window(self, model: str, state: _CallState) -> str | None:
+        """The model to try after a context overflow: a larger window, at least as strong.
+
+        Prefers the failed model's tier (or a stronger one), then the cheapest output price;
+        a weaker tier is used only when no other model has the window.
+        """
         window = self.catalog.spec(model).context_window
         need = state.prompt_tokens + state.max_tokens
+        rank = _tier_rank(self.catalog.spec(model).family)
         options = []
         for entry in self.catalog.entries():
             spec = entry.spec
             if spec.id in state.tried or entry.prices is None or spec.status == "retired":
                 continue
             if spec.context_window > window and spec.context_window >= need:
-                options.append((spec.context_window, entry.prices.rates.output, spec.id))
-        return min(options)[2] if options else None
+                weaker = _tier_rank(spec.family) < rank
+                options.append((weaker, entry.prices.rates.output, spec.context_window, spec.id))
+        return min(options)[3] if options else None
 
     def _attempt(self, state: _CallState, attempt: Attempt) -> None:
         state.attempts.append(attempt)
@@ -692,6 +699,10 @@ def _request_text(messages: Sequence[Message], system: str | None) -> str:
         elif isinstance(content, list):
             parts += [b.get("text", "") for b in content if isinstance(b, Mapping)]
     return "\n".join(parts)
+
+
+def _tier_rank(family: str) -> int:
+    return TIERS.index(family) if family in TIERS else len(TIERS)
 
 
 def _min(*values: Decimal | None) -> Decimal | None:

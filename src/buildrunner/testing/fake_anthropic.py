@@ -29,7 +29,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,8 @@ DEFAULT_REPLY = "OK from the fake Anthropic server."
 class Fault:
     """One scripted answer: an error status (or a delay / dropped connection).
 
-    `times` is how many matching requests it answers (-1: all of them); `model` restricts it
+    `times` is how many matching requests it answers (-1: all of them); a fault is copied when
+    enqueued, so one object can be enqueued again. `model` restricts it
     to requests for that model id. `delay` sleeps before answering (with ``status=200`` the
     request then succeeds late: a client with a shorter timeout sees a timeout).
     """
@@ -164,7 +165,10 @@ class FakeAnthropic:
         """Add faults; they answer matching requests in order."""
         with self._lock:
             for fault in faults:
-                self._faults.append(fault if isinstance(fault, Fault) else Fault.from_dict(fault))
+                copy = replace(fault) if isinstance(fault, Fault) else Fault.from_dict(fault)
+                if copy.times == 0 or copy.times < -1:
+                    raise ValueError(f"times must be positive or -1 (forever), got {copy.times}")
+                self._faults.append(copy)
 
     def clear(self) -> None:
         with self._lock:
@@ -182,7 +186,7 @@ class FakeAnthropic:
             for index, fault in enumerate(self._faults):
                 if fault.model is not None and fault.model != model:
                     continue
-                if fault.times > 0:
+                if fault.times != -1:
                     fault.times -= 1
                     if fault.times == 0:
                         del self._faults[index]
