@@ -59,6 +59,12 @@ _PATH = re.compile(
     r"cs|c|h|cpp|hpp|swift|scala|sql|sh|html|css|scss|json|ya?ml|toml|ini|cfg|"
     r"md|rst|txt|tf|proto|vue|svelte)\b"
 )
+_EXTENSION = re.compile(
+    r"\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|c|h|cpp|hpp|swift|"
+    r"scala|sql|sh|html|css|scss|json|ya?ml|toml|ini|cfg|md|rst|txt|tf|"
+    r"proto|vue|svelte)\b"
+)
+"""Cheap pre-check before the slower path search."""
 LANGUAGES: dict[str, str] = {
     ".py": "python",
     ".pyi": "python",
@@ -208,7 +214,8 @@ def estimate_complexity(
     ]
     stats = [read_file_stat(Path(f), root=root) for f in files]
     stats += [FileStat(path=p, language=_language(p)) for p in paths]
-    reasons += _file_reasons(stats, named=len(set(_PATH.findall(body))))
+    named = len(set(_PATH.findall(body))) if _EXTENSION.search(body) else 0
+    reasons += _file_reasons(stats, named=named)
     points = _points(reasons)
     level, is_default = decide_level(points, default_level=default_level, matched=bool(reasons))
     reasons.sort(key=lambda r: (-_relevance(r.kind, level), -r.points))

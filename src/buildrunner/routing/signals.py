@@ -49,16 +49,20 @@ class Signal:
     parts: tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] = field(
         init=False, repr=False, compare=False
     )
+    expanded: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # No leading assertion and no IGNORECASE: the text is lowered once and a literal prefix
         # lets `re` skip ahead quickly (25x faster); the left word boundary is checked by hand.
         parts: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] = []
+        expanded: list[str] = []
         for pattern in self.patterns:
             declared, body = _declared_stems(pattern)
             for branch in [body] if declared else _expand(body):
                 stems = declared or _stems(branch)
                 parts.append((stems, re.compile(rf"(?:{branch})(?![\w])")))
+                expanded.append(pattern if declared else branch)
+        object.__setattr__(self, "expanded", tuple(expanded))
         object.__setattr__(self, "parts", tuple(parts))
 
     def find(self, lowered: str) -> list[re.Match[str]]:
@@ -913,30 +917,52 @@ SIGNALS: tuple[Signal, ...] = (
 class SignalIndex:
     """All signals' patterns indexed by literal stem, so a text is scanned in one sweep.
 
-    The stems present in a text are found with one substring test each; only the patterns
-    behind those stems (and the few without a stem) are searched.
+    Derived stems sit at the start of a word (patterns match on a left word boundary), so they
+    are looked up as prefixes of the text's distinct words; declared stems
+    (``{.md}...``) are found by a substring test. Only the patterns behind the stems present
+    (and the few without a stem) are searched.
     """
 
     def __init__(self, signals: tuple[Signal, ...]) -> None:
         self.signals = signals
         self._by_stem: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._prefix_stems: set[str] = set()
+        self._anywhere: set[str] = set()
         self._always: list[tuple[int, re.Pattern[str]]] = []
         for index, signal in enumerate(signals):
-            for stems, regex in signal.parts:
+            for pattern, (stems, regex) in zip(signal.expanded, signal.parts, strict=True):
                 if stems is None:
                     self._always.append((index, regex))
                     continue
+                declared = pattern.startswith("{")
                 for stem in stems:
                     self._by_stem.setdefault(stem, []).append((index, regex))
+                    if declared or len(stem) < 2:
+                        self._anywhere.add(stem)
+                    else:
+                        self._prefix_stems.add(stem)
+        self._lengths = tuple(sorted({len(stem) for stem in self._prefix_stems}))
+
+    def present(self, lowered: str) -> set[str]:
+        """The stems that occur in the text (at a word start, or anywhere if declared)."""
+        found = {stem for stem in self._anywhere if stem in lowered}
+        stems, lengths = self._prefix_stems, self._lengths
+        for token in set(_WORD.findall(lowered)):
+            size = len(token)
+            for length in lengths:
+                if length > size:
+                    break
+                if token[:length] in stems:
+                    found.add(token[:length])
+        return found
 
     def scan(self, lowered: str) -> list[list[re.Match[str]]]:
         """Matches per signal (same order as `signals`), each sorted by position."""
         found: list[list[re.Match[str]]] = [[] for _ in self.signals]
         todo: dict[int, tuple[int, re.Pattern[str]]] = {}
-        for stem, parts in self._by_stem.items():
-            if stem in lowered:
-                for part in parts:
-                    todo[id(part[1])] = part
+        for stem in self.present(lowered):
+            for part in self._by_stem[stem]:
+                todo[id(part[1])] = part
         for index, regex in (*todo.values(), *self._always):
             pos = 0
             while (hit := regex.search(lowered, pos)) is not None:
@@ -949,6 +975,9 @@ class SignalIndex:
         for matches in found:
             matches.sort(key=lambda m: m.start())
         return found
+
+
+_WORD = re.compile(r"[\w-]+(?:'[\w-]+)*")
 
 
 INDEX = SignalIndex(SIGNALS)
