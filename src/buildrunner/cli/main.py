@@ -29,7 +29,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     ),
     "routing": (
         "buildrunner.cli.routing:routing_group",
-        "Estimate task complexity, choose Claude models, call them, track costs and budgets.",
+        "Estimate tasks, call Claude models with fallback, track costs.",
     ),
 }
 """name -> ("module:attribute", one-line summary). A group whose issue has not landed is absent."""
