@@ -48,6 +48,23 @@ def ids(text: str) -> set[str]:
          "harm.money"),
         ("Tenant A sees tenant B's invoices on the dashboard; two customers reported it.",
          "critical", "harm.data_exposure"),
+        ("Improve the error message when the config file is missing", "simple", "simple.typo"),
+        ("docs: fix broken link to the contributing guide", "simple", "simple.docs"),
+        ("Race condition when two users edit the same document; last write wins", "complex",
+         "scope.concurrency"),
+        ("Memory leak in the worker process after processing ~10k jobs", "complex",
+         "scope.performance"),
+        ("Rewrite the storage layer to support both SQLite and PostgreSQL backends", "complex",
+         "scope.design"),
+        ("Implement OAuth2 login with Google and GitHub, linking to existing accounts", "complex",
+         "scope.protocol"),
+        ("Upgrade from React 16 to React 18 and move class components to hooks", "complex",
+         "scope.upgrade"),
+        ("Payments are processed twice for some customers since yesterday's release", "critical",
+         "harm.money"),
+        ("Our database password is printed in plain text in the public build logs", "critical",
+         "harm.credentials"),
+        ("Stored XSS in comments lets attackers steal admin sessions", "critical", "harm.exploit"),
     ],
 )  # fmt: skip
 def test_clear_cases(text: str, level: str, signal: str) -> None:
@@ -73,6 +90,10 @@ def test_clear_cases(text: str, level: str, signal: str) -> None:
         # code blocks and URLs are not read for signals
         ("See the log:\n```\nDROP TABLE users; deleted 300 rows\n```", set()),
         ("See https://example.com/outage-rce-sql-injection", set()),
+        # a negation inside the phrase cancels it too
+        ("Make sure API keys are never logged by the middleware.", set()),
+        # a spec reference is not an RFC document; "move" within a page is not a migration
+        ("Follow RFC 5987 for the filename parameter.", set()),
     ],
 )
 def test_near_misses(text: str, expected: set[str]) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from buildrunner.core.errors import InputError
-from buildrunner.routing.signals import INDEX, SIGNALS, Signal, is_negated
+from buildrunner.routing.signals import INDEX, SIGNALS, Signal, is_negated, negated_inside
 
 Level = Literal["simple", "moderate", "complex", "critical"]
 LEVELS: tuple[Level, ...] = ("simple", "moderate", "complex", "critical")
@@ -236,7 +236,9 @@ def _apply(signal: Signal, hits: list[re.Match[str]], lowered: str) -> Reason | 
     matches: list[str] = []
     last_end = 0
     for found in hits:
-        negated = signal.negatable and is_negated(lowered, found.start(), after=last_end)
+        negated = signal.negatable and (
+            is_negated(lowered, found.start(), after=last_end) or negated_inside(found.group(0))
+        )
         last_end = found.end()
         if negated:
             continue
@@ -249,6 +251,8 @@ def _apply(signal: Signal, hits: list[re.Match[str]], lowered: str) -> Reason | 
     if signal.kind == "scope":
         # more distinct evidence for the same scope concern: up to 2x
         points *= 1.0 + 0.5 * min(len(matches) - 1, 2)
+    elif signal.kind in ("simple", "moderate"):
+        points *= 1.0 + 0.25 * min(len(matches) - 1, 2)
     return Reason(signal.id, signal.kind, signal.reason, matches[0], points)
 
 

@@ -91,7 +91,9 @@ class Signal:
         lowered = text.lower()
         last_end = 0
         for found in self.find(lowered):
-            negated = self.negatable and is_negated(lowered, found.start(), after=last_end)
+            negated = self.negatable and (
+                is_negated(lowered, found.start(), after=last_end) or negated_inside(found.group(0))
+            )
             last_end = found.end()
             if not negated:
                 return found.group(0)
@@ -178,6 +180,12 @@ def _split_top(body: str) -> list[str]:
             start = index + 1
     branches.append(body[start:])
     return branches
+
+
+def negated_inside(phrase: str) -> bool:
+    """Whether a matched phrase negates itself after its first word ("keys are never logged")."""
+    words = re.findall(r"[\w']+", phrase.lower())[1:]
+    return bool(_NEGATION.search(" ".join(words)))
 
 
 def is_negated(text: str, start: int, *, after: int = 0) -> bool:
@@ -270,6 +278,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:repo|repository|git history|logs))",
             r"(?:revoke|rotate) (?:and rotate )?" + _W + r"{0,3}" + _KEY,
             r"credential (?:leak|exposure)",
+            _KEY + r" (?:\S+ ){0,4}(?:printed|logged|leaked|visible|readable) in",
             r"secret (?:leak|exposure)",
         ),
         negatable=True,
@@ -329,7 +338,8 @@ SIGNALS: tuple[Signal, ...] = (
         "money at stake",
         2.0,
         (
-            r"charged (?:\S+ ){0,2}twice",
+            r"(?:charged|billed|paid|processed|debited|captured) (?:\S+ ){0,2}twice",
+            r"duplicate (?:charges|payments|transactions|refunds)",
             r"double[- ]?charg(?:e|es|ed|ing)",
             r"overcharg(?:e|ed|ing)",
             r"undercharg(?:e|ed|ing)",
@@ -397,7 +407,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"incident",
             r"rolling back failed",
             r"rollback failed",
-            r"(?:can ?not|can't|unable to) roll ?back",
+            r"(?:cannot|can't|unable to) roll ?back",
             r"on fire",
             r"emergency",
         ),
@@ -484,11 +494,9 @@ SIGNALS: tuple[Signal, ...] = (
         "scope.migration",
         "scope",
         "migration with a cut-over",
-        2.0,
+        2.5,
         (
             r"migrat(?:e|es|ing|ion) (?:\S+ ){0,6}(?:from|to|onto|off)",
-            r"switch(?:ing)? (?:\S+ ){0,4}from \w+ to",
-            r"move (?:\S+ ){0,5}(?:from|onto|off)",
             r"(?:cut|switch)[- ]?over",
             r"backfill(?:ing)?",
             r"dual[- ]writes?",
@@ -504,17 +512,27 @@ SIGNALS: tuple[Signal, ...] = (
         ),
     ),
     Signal(
+        "scope.move",
+        "scope",
+        "moving data or code between systems",
+        1.5,
+        (
+            r"switch(?:ing)? (?:\S+ ){0,4}from \w+ to",
+            r"move (?:\S+ ){0,5}(?:from|onto|off)",
+        ),
+    ),
+    Signal(
         "scope.upgrade",
         "scope",
         "framework or major upgrade",
-        2.0,
+        2.5,
         (
-            r"upgrade (?:\S+ ){0,3}from \w+ \d+(?:\.\d+)? to \d+",
+            r"upgrad(?:e|ing) (?:\S+ ){0,3}from \S+ (?:v?\d+(?:\.\d+)*) to (?:\S+ )?v?\d+",
             r"major (?:version )?upgrade",
             r"framework upgrade",
             r"deprecations",
-            r"(?:django|rails|react|angular|vue|spring|"
-            r"python|node|java|postgres(?:ql)?|kubernetes|\.net) \d+(?:\.\d+)? to \d+",
+            r"(?:django|rails|react|angular|vue|spring|python|node|java|postgres(?:ql)?|kubernetes|\.net)"
+            r" \d+(?:\.\d+)? to (?:\S+ )?\d+",
         ),
     ),
     Signal(
@@ -540,17 +558,28 @@ SIGNALS: tuple[Signal, ...] = (
         "scope.design",
         "scope",
         "architecture or design work",
-        2.0,
+        2.5,
         (
             r"architect(?:ure|ural)?",
             r"re-?architect\w*",
-            r"rfc",
+            r"rfc(?![\s-]*\d)",
             r"design (?:and|&) implement",
             r"(?:system|api|protocol|schema|data model) design",
             r"plugin (?:system|api|architecture)",
             r"extension points?",
             r"behind an interface",
             r"abstraction layer",
+            r"rewrite (?:the |our )?\S+ (?:layer|engine|subsystem|core)",
+            r"(?:storage|data|persistence|transport|rendering|caching) (?:layer|engine)",
+            r"(?:pluggable|multiple|several) (?:\S+ )?backends",
+        ),
+    ),
+    Signal(
+        "scope.proposal",
+        "scope",
+        "open design questions",
+        1.0,
+        (
             r"(?:propose|proposal)",
             r"open questions",
             r"trade-?offs?",
@@ -559,29 +588,38 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "scope.concurrency",
         "scope",
-        "concurrency or consistency",
-        2.0,
+        "concurrency or distributed state",
+        2.5,
         (
             r"race conditions?",
             r"deadlock\w*",
             r"lock ordering",
-            r"concurren(?:t|cy)",
-            r"thread[- ]?safe\w*",
             r"distributed",
             r"consensus",
-            r"idempoten(?:t|cy)",
             r"(?:eventual|read-your-writes|strong) consistency",
             r"conflict (?:resolution|detection)",
             r"sync(?:hroni[sz]ation)? (?:queue|protocol)",
             r"offline mode",
             r"replication",
-            r"replicas?",
             r"sharding",
+            r"lost updates?",
+            r"overwrite each other",
+            r"last (?:write|save) wins",
+        ),
+    ),
+    Signal(
+        "scope.consistency",
+        "scope",
+        "consistency concerns",
+        1.5,
+        (
+            r"concurren(?:t|cy)",
+            r"thread[- ]?safe\w*",
+            r"idempoten(?:t|cy)",
+            r"replicas?",
             r"exactly[- ]once",
             r"at[- ]least[- ]once",
             r"(?:run|runs|executed) twice",
-            r"lost updates?",
-            r"overwrite each other",
             r"stale writes?",
             r"optimistic locking",
             r"checkpoints?",
@@ -592,26 +630,35 @@ SIGNALS: tuple[Signal, ...] = (
         "scope.performance",
         "scope",
         "performance analysis",
-        2.0,
+        2.5,
         (
-            r"performance",
-            r"latency",
             r"p9[59]",
             r"p99\.9",
-            r"throughput",
             r"profil(?:e|ing)",
             r"bottlenecks?",
             r"n\+1",
-            r"memory leak",
+            r"memory leaks?",
             r"leak(?:s|ing)? memory",
             r"oom(?:-killed)?",
             r"out of memory",
             r"heap (?:snapshots?|dumps?)",
+            r"memory (?:usage )?(?:grows|growth|keeps growing|climbs)",
+            r"unbounded (?:memory|growth)",
+            r"latency (?:regression|spike|went)",
+        ),
+    ),
+    Signal(
+        "scope.speed",
+        "scope",
+        "speed or scale",
+        1.5,
+        (
+            r"performance",
+            r"latency",
+            r"throughput",
             r"slow (?:queries|query|endpoint)",
             r"scal(?:ability|ing) (?:issue|problem|limit)",
             r"load tests?",
-            r"memory (?:usage )?(?:grows|growth|keeps growing|climbs)",
-            r"unbounded (?:memory|growth)",
         ),
     ),
     Signal(
@@ -639,9 +686,13 @@ SIGNALS: tuple[Signal, ...] = (
         "scope.protocol",
         "scope",
         "security or protocol feature",
-        1.5,
+        2.0,
         (
             r"single sign-on",
+            r"oauth2?",
+            r"social login",
+            r"(?:log ?in|sign ?in) with (?:google|github|microsoft|apple|facebook)",
+            r"link(?:ing)? (?:\S+ ){0,2}accounts",
             r"sso",
             r"saml",
             r"oidc",
@@ -809,6 +860,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"wording",
             r"(?:copy|text|label|message|string) change",
             r"grammar",
+            r"(?:improve|clarify|reword|rephrase|fix) (?:the )?(?:\S+ )?(?:error |warning |log )?"
+            r"(?:message|wording|copy)s?",
         ),
     ),
     Signal(
@@ -848,6 +901,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"{.md}\w+\.md",
             r"docs",
             r"documentation",
+            r"(?:broken|dead|outdated) links?",
             r"help (?:text|string|message|output)",
             r"translations?",
             r"locales?",
@@ -959,10 +1013,11 @@ class SignalIndex:
     def scan(self, lowered: str) -> list[list[re.Match[str]]]:
         """Matches per signal (same order as `signals`), each sorted by position."""
         found: list[list[re.Match[str]]] = [[] for _ in self.signals]
-        todo: dict[int, tuple[int, re.Pattern[str]]] = {}
+        todo: dict[tuple[int, int], tuple[int, re.Pattern[str]]] = {}
         for stem in self.present(lowered):
             for part in self._by_stem[stem]:
-                todo[id(part[1])] = part
+                # keyed by signal too: `re` caches, so equal patterns share one object
+                todo[(part[0], id(part[1]))] = part
         for index, regex in (*todo.values(), *self._always):
             pos = 0
             while (hit := regex.search(lowered, pos)) is not None:
