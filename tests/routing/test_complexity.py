@@ -65,6 +65,14 @@ def ids(text: str) -> set[str]:
         ("Our database password is printed in plain text in the public build logs", "critical",
          "harm.credentials"),
         ("Stored XSS in comments lets attackers steal admin sessions", "critical", "harm.exploit"),
+        ("The password reset link can be reused indefinitely and is sent over plain HTTP",
+         "critical", "harm.auth"),
+        ("Remove the deprecated `--legacy` flag that has printed a warning since 2.0", "simple",
+         "simple.local"),
+        ("Add async variants across the client: every public method, and the sync API must keep "
+         "working.", "complex", "scope.breadth"),
+        ("Design a caching strategy for the catalog: invalidation on writes, per-region caches.",
+         "complex", "scope.design"),
     ],
 )  # fmt: skip
 def test_clear_cases(text: str, level: str, signal: str) -> None:
@@ -176,3 +184,9 @@ def test_signal_ids_are_unique_and_namespaced() -> None:
     seen = [s.id for s in SIGNALS]
     assert len(seen) == len(set(seen))
     assert all(s.id.split(".")[0] == s.kind for s in SIGNALS)
+
+
+def test_self_negating_phrases() -> None:
+    assert estimate_complexity("Session tokens never expire").level == "critical"
+    assert "harm.credentials" not in ids("Make sure API keys are never logged.")
+    assert "harm.credentials" in ids("API keys are logged in the access log.")

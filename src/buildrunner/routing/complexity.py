@@ -237,7 +237,8 @@ def _apply(signal: Signal, hits: list[re.Match[str]], lowered: str) -> Reason | 
     last_end = 0
     for found in hits:
         negated = signal.negatable and (
-            is_negated(lowered, found.start(), after=last_end) or negated_inside(found.group(0))
+            is_negated(lowered, found.start(), after=last_end)
+            or (signal.negation_inside and negated_inside(found.group(0)))
         )
         last_end = found.end()
         if negated:

@@ -46,6 +46,8 @@ class Signal:
     patterns: tuple[str, ...]
     negatable: bool = False
     severe: bool = False
+    negation_inside: bool = False
+    """Also cancel a match that negates itself after its first word ("keys are never logged")."""
     parts: tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] = field(
         init=False, repr=False, compare=False
     )
@@ -92,7 +94,8 @@ class Signal:
         last_end = 0
         for found in self.find(lowered):
             negated = self.negatable and (
-                is_negated(lowered, found.start(), after=last_end) or negated_inside(found.group(0))
+                is_negated(lowered, found.start(), after=last_end)
+                or (self.negation_inside and negated_inside(found.group(0)))
             )
             last_end = found.end()
             if not negated:
@@ -257,12 +260,28 @@ SIGNALS: tuple[Signal, ...] = (
             r"advisory|incident|problem)",
             r"pentest(?:er|ers|ing)?",
             r"penetration test",
-            r"(?:tokens?|sessions?) (?:\S+ ){0,2}never expire",
-            r"(?:weak|broken|missing) (?:encryption|hashing|signature (?:check|verification))",
+        ),
+    ),
+    Signal(
+        "harm.auth",
+        "harm",
+        "broken authentication",
+        3.0,
+        (
+            r"(?:tokens?|sessions?|links?|codes?) (?:\S+ ){0,3}"
+            r"(?:never expires?|do(?:es)? not expire)",
+            r"(?:tokens?|links?|codes?) (?:\S+ ){0,3}(?:be )?(?:reused|replayed) "
+            r"(?:indefinitely|forever)",
+            r"(?:reset|login|magic|invite) (?:links?|tokens?) (?:\S+ ){0,4}(?:reused|replayed)",
+            r"(?:sent|transmitted) over (?:plain )?http(?!s)",
             r"plain ?text passwords?",
+            r"passwords? (?:are |is )?stored in (?:plain ?text|clear)",
             r"unsalted",
             r"md5 (?:password|hash)",
+            r"(?:weak|broken|missing) (?:encryption|hashing|signature (?:check|verification))",
         ),
+        negatable=True,
+        severe=True,
     ),
     Signal(
         "harm.credentials",
@@ -282,6 +301,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"secret (?:leak|exposure)",
         ),
         negatable=True,
+        negation_inside=True,
         severe=True,
     ),
     Signal(
@@ -300,6 +320,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:data|information)",
         ),
         negatable=True,
+        negation_inside=True,
         severe=True,
     ),
     Signal(
@@ -327,6 +348,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"swapped (?:fields|data)",
             r"(?:integrity|consistency) (?:problem|issue|violation|check failed)",
             r"ledger integrity",
+            r"duplicated (?:\S+ ){0,3}(?:rows|records|data|invoices|orders|payments|entries)",
             r"irreversibl[ye]",
         ),
         negatable=True,
@@ -340,6 +362,7 @@ SIGNALS: tuple[Signal, ...] = (
         (
             r"(?:charged|billed|paid|processed|debited|captured) (?:\S+ ){0,2}twice",
             r"duplicate (?:charges|payments|transactions|refunds)",
+            r"double[- ](?:invoices?|billing|payments?|refunds?|payouts?)",
             r"double[- ]?charg(?:e|es|ed|ing)",
             r"overcharg(?:e|ed|ing)",
             r"undercharg(?:e|ed|ing)",
@@ -550,6 +573,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"cross[- ](?:module|service|cutting|team|platform)",
             r"monolith(?:ic)?",
             r"(?:every|each) (?:query|module|service|endpoint|table|caller)",
+            r"(?:every|each|all) (?:public )?(?:methods|method|functions|function|classes|"
+            r"commands|pages|screens|components|handlers|endpoints|models)",
             r"imported (?:from|by) (?:almost )?every",
             r"end[- ]to[- ]end",
         ),
@@ -572,6 +597,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"rewrite (?:the |our )?\S+ (?:layer|engine|subsystem|core)",
             r"(?:storage|data|persistence|transport|rendering|caching) (?:layer|engine)",
             r"(?:pluggable|multiple|several) (?:\S+ )?backends",
+            r"design (?:a|the|our) (?:\S+ ){0,2}(?:strategy|architecture|system|scheme|protocol)",
+            r"cache invalidation",
+            r"invalidation (?:on|strategy|of)",
+            r"(?:multi|per|cross)[- ]region",
         ),
     ),
     Signal(
@@ -679,6 +708,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:one|two) releases?",
             r"versioned (?:api|plugin)",
             r"api_version",
+            r"(?:must|should) (?:keep|continue) (?:to )?work(?:ing)?",
         ),
         negatable=True,
     ),
@@ -930,6 +960,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"text/plain",
             r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens)",
             r"current year",
+            r"(?:set|change) (?:the )?(?:default )?(?:\S+ ){0,3}to \S+ instead of \S+",
         ),
     ),
     Signal(
@@ -961,7 +992,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"linter",
             r"already handles",
             r"(?:add|write) a (?:unit )?test for",
-            r"(?:remove|delete) (?:the )?(?:unused|dead|stale|old)",
+            r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated)",
         ),
     ),
 )
