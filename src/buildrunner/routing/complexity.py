@@ -37,7 +37,7 @@ LEVELS: tuple[Level, ...] = ("simple", "moderate", "complex", "critical")
 RANK: dict[str, int] = {level: index for index, level in enumerate(LEVELS)}
 
 COMPLEX_AT = 2.5
-"""Scope points from which a task is complex: one scope concern seen twice, or two concerns."""
+"""Scope points from which a task is complex: one strong scope concern, or weaker ones together."""
 SIMPLE_MARGIN = 1.5
 """Simple points must exceed moderate points by this much."""
 EXPECTED_OUTPUT_TOKENS: dict[str, int] = {
