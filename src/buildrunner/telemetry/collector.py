@@ -228,21 +228,25 @@ class Collector:
         if not rows:
             return []
         with self.store.transaction() as conn:
+            conn.execute("SAVEPOINT br_telemetry_batch")
             try:
                 _insert_rows(conn, rows)
             except sqlite3.OperationalError:
                 raise
             except sqlite3.Error:
                 # one row has a value its column cannot hold: store the others one by one
-                rows = self._insert_one_by_one(conn, kept, rows)
+                conn.execute("ROLLBACK TO br_telemetry_batch")
+                kept, rows = self._insert_one_by_one(conn, kept, rows)
+            conn.execute("RELEASE br_telemetry_batch")
         if self._listeners or self._exporters:
             return [decode_row(row) for row in rows]
         return kept
 
     def _insert_one_by_one(
         self, conn: sqlite3.Connection, events: list[Event], rows: list[list[object]]
-    ) -> list[list[object]]:
-        stored = []
+    ) -> tuple[list[Event], list[list[object]]]:
+        kept_events: list[Event] = []
+        kept_rows: list[list[object]] = []
         for event, row in zip(events, rows, strict=True):
             try:
                 conn.execute(INSERT_SQL, row)
@@ -251,8 +255,9 @@ class Collector:
             except sqlite3.Error as exc:
                 self._reject(event, exc)
                 continue
-            stored.append(row)
-        return stored
+            kept_events.append(event)
+            kept_rows.append(row)
+        return kept_events, kept_rows
 
     def _reject(self, event: Event, exc: BaseException) -> None:
         self._dropped += 1
