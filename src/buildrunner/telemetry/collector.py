@@ -29,10 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from buildrunner.telemetry.codec import INSERT_SQL, SPECS, decode_row, encode_fields
+from buildrunner.telemetry.codec import SPECS, decode_row, encode_fields
 from buildrunner.telemetry.events import Event, EventType, Severity, SystemEvent
 from buildrunner.telemetry.filters import EventFilter
 from buildrunner.telemetry.masking import Masker
+from buildrunner.telemetry.storage import insert_one, insert_rows, roll_up
 
 if TYPE_CHECKING:
     from buildrunner.core.store import Store
@@ -230,7 +231,7 @@ class Collector:
         with self.store.transaction() as conn:
             conn.execute("SAVEPOINT br_telemetry_batch")
             try:
-                _insert_rows(conn, rows)
+                insert_rows(conn, rows)
             except sqlite3.OperationalError:
                 raise
             except sqlite3.Error:
@@ -247,9 +248,10 @@ class Collector:
     ) -> tuple[list[Event], list[list[object]]]:
         kept_events: list[Event] = []
         kept_rows: list[list[object]] = []
+        before = conn.execute("SELECT coalesce(max(seq), 0) FROM telemetry_events").fetchone()[0]
         for event, row in zip(events, rows, strict=True):
             try:
-                conn.execute(INSERT_SQL, row)
+                insert_one(conn, row)
             except sqlite3.OperationalError:
                 raise
             except sqlite3.Error as exc:
@@ -257,6 +259,7 @@ class Collector:
                 continue
             kept_events.append(event)
             kept_rows.append(row)
+        roll_up(conn, before)
         return kept_events, kept_rows
 
     def _reject(self, event: Event, exc: BaseException) -> None:
@@ -359,27 +362,6 @@ class NullCollector:
 
     def stats(self) -> CollectorStats:
         return CollectorStats(0, 0, 0, 0, 0, None)
-
-
-ROWS_PER_STATEMENT = 32
-_MULTI_INSERT = INSERT_SQL + ", " + ", ".join(
-    [INSERT_SQL.split("VALUES ", 1)[1]] * (ROWS_PER_STATEMENT - 1)
-)
-
-
-def _insert_rows(conn: sqlite3.Connection, rows: list[list[object]]) -> None:
-    """Insert `rows`, 32 per statement.
-
-    One statement per row releases and re-takes the GIL around every ``sqlite3_step``; while
-    the recording thread is busy, each re-take waits for the interpreter's switch interval,
-    which starves a flusher running beside a busy producer. Fewer, larger statements avoid it.
-    """
-    full = len(rows) - len(rows) % ROWS_PER_STATEMENT
-    for start in range(0, full, ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
-        conn.execute(_MULTI_INSERT, [value for row in chunk for value in row])
-    if full < len(rows):
-        conn.executemany(INSERT_SQL, rows[full:])
 
 
 def _drain(buffer: deque[Event], limit: int) -> list[Event]:

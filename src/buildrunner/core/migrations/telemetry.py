@@ -37,7 +37,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             ) STRICT
             """,
             "CREATE INDEX telemetry_events_ts ON telemetry_events(ts)",
-            "CREATE INDEX telemetry_events_type_ts ON telemetry_events(type, ts)",
+            # covering for latency percentiles (duration of one type in a window)
+            "CREATE INDEX telemetry_events_type_ts ON telemetry_events(type, ts, duration_ms)",
+            # the error breakdown reads only the few rows that carry an error type
+            "CREATE INDEX telemetry_events_errors ON telemetry_events(error_type, ts) "
+            "WHERE error_type IS NOT NULL",
+            # Hourly roll-up maintained in the same transaction as every insert: counts,
+            # outcomes, cost and tokens of a summary read this table for whole hours and the
+            # raw rows only for the partial hours at the edges of a window.
+            """
+            CREATE TABLE telemetry_rollup (
+                hour INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                error_type TEXT NOT NULL,
+                model TEXT NOT NULL,
+                task_type TEXT NOT NULL,
+                events INTEGER NOT NULL,
+                with_cost INTEGER NOT NULL,
+                cost_nanos INTEGER NOT NULL,
+                with_tokens INTEGER NOT NULL,
+                input_tokens INTEGER NOT NULL,
+                output_tokens INTEGER NOT NULL,
+                cache_read_tokens INTEGER NOT NULL,
+                cache_write_tokens INTEGER NOT NULL,
+                first_ts REAL NOT NULL,
+                last_ts REAL NOT NULL,
+                PRIMARY KEY (hour, type, status, error_type, model, task_type)
+            ) STRICT, WITHOUT ROWID
+            """,
             # One row per active alert instance (rule + label set) while pending or firing.
             """
             CREATE TABLE telemetry_alert_instances (
