@@ -188,9 +188,7 @@ def test_security_violation_is_critical_and_ignores_allowlisted(
     assert (alert.rule_id, alert.level, alert.value) == ("security-violation", "critical", 1.0)
 
 
-def test_notification_command_per_level(
-    collector: Collector, store: Store, tmp_path: Path
-) -> None:
+def test_notification_command_per_level(collector: Collector, store: Store, tmp_path: Path) -> None:
     log = tmp_path / "notified.jsonl"
     script = tmp_path / "notify.py"
     script.write_text(

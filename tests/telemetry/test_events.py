@@ -100,7 +100,7 @@ def test_status_and_severity_are_derived() -> None:
 def test_a_class_rejects_a_type_it_does_not_carry() -> None:
     with pytest.raises(ValueError, match=r"TaskEvent cannot have type 'model\.call'"):
         TaskEvent(type="model.call")
-    with pytest.raises(ValueError, match="start with 'system.'"):
+    with pytest.raises(ValueError, match=r"start with 'system\.'"):
         SystemEvent(type="notice")
 
 

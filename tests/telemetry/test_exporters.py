@@ -64,8 +64,13 @@ def _report_dataset(collector: Collector) -> None:
             )
         for index in range(4):
             kind = EventType.TASK_FAILED if index < day else EventType.TASK_COMPLETED
-            collector.record(TaskEvent(type=kind, timestamp=T0 + day * DAY + index, error_type=(
-                "tests_failed" if kind == EventType.TASK_FAILED else None)))
+            collector.record(
+                TaskEvent(
+                    type=kind,
+                    timestamp=T0 + day * DAY + index,
+                    error_type=("tests_failed" if kind == EventType.TASK_FAILED else None),
+                )
+            )
     collector.flush()
 
 
@@ -141,7 +146,11 @@ def test_otlp_export_sends_genai_spans_and_metrics(collector: Collector, store: 
     with OtlpReceiver() as receiver:
         assert export_stored(store, receiver.url) == 3
     spans = {span["name"]: span for span in receiver.spans}
-    assert set(spans) == {"invoke_agent claude-code", "chat claude-sonnet-4-6", "chat claude-haiku-4-5"}
+    assert set(spans) == {
+        "invoke_agent claude-code",
+        "chat claude-sonnet-4-6",
+        "chat claude-haiku-4-5",
+    }
     chat = spans["chat claude-sonnet-4-6"]
     assert chat["kind"] == 3  # CLIENT
     assert chat["parent_span_id"] == spans["invoke_agent claude-code"]["span_id"]
@@ -174,7 +183,10 @@ def test_otlp_export_to_a_refusing_endpoint_is_a_clear_error(
 
     collector.record(ModelCallEvent(model="m"))
     collector.flush()
-    with OtlpReceiver(status=400) as receiver, pytest.raises(OtlpExportError, match="did not accept"):
+    with (
+        OtlpReceiver(status=400) as receiver,
+        pytest.raises(OtlpExportError, match="did not accept"),
+    ):
         export_stored(store, receiver.url)
 
 

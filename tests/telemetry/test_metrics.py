@@ -152,8 +152,10 @@ def test_summary_grouped_by_day_task_type_and_session(collector: Collector, stor
     _dataset(collector)
     by_day = summarize(store, group_by="day")
     assert [g.key for g in by_day.groups] == ["2027-01-15"]
-    by_task_type = {g.key: g.model_calls.ok + g.model_calls.failed for g in summarize(
-        store, group_by="task_type").groups}
+    by_task_type = {
+        g.key: g.model_calls.ok + g.model_calls.failed
+        for g in summarize(store, group_by="task_type").groups
+    }
     assert by_task_type == {"docs": 3, "feature": 5, "(none)": 0}
     by_session = {g.key: g.events for g in summarize(store, group_by="session").groups}
     assert by_session == {"s1": 3, "s2": 5, "(none)": 12}

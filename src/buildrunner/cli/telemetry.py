@@ -31,7 +31,9 @@ def window_options(function: Any) -> Any:
         "--until", metavar="WHEN", help="End of the window (exclusive): a duration ago or a date."
     )(function)
     return click.option(
-        "--since", metavar="WHEN", help="Start of the window: 24h, 7d, 2026-11-01, 2026-11-01T12:00."
+        "--since",
+        metavar="WHEN",
+        help="Start of the window: 24h, 7d, 2026-11-01, 2026-11-01T12:00.",
     )(function)
 
 
@@ -204,7 +206,9 @@ def alerts_command(
         if not active:
             click.echo("no active alerts")
         for alert in active:
-            click.echo(f"{alert.state.upper():<8} {alert.level:<8} {alert.rule_id}: {alert.summary}")
+            click.echo(
+                f"{alert.state.upper():<8} {alert.level:<8} {alert.rule_id}: {alert.summary}"
+            )
         if show_all:
             from buildrunner.core.clock import utc_iso
 
@@ -241,7 +245,10 @@ def performance_command(
     if not rows:
         click.echo("no performance measurements in this window")
         return ExitCode.OK
-    click.echo(f"{'name':<28} {'count':>6} {'p50':>9} {'p95':>9} {'cpu':>9} {'peak rss':>10} {'items/s':>10}")
+    click.echo(
+        f"{'name':<28} {'count':>6} {'p50':>9} {'p95':>9} {'cpu':>9} {'peak rss':>10} "
+        f"{'items/s':>10}"
+    )
     for r in rows:
         rss = "-" if r.peak_rss_bytes is None else f"{r.peak_rss_bytes / 2**20:.0f} MiB"
         rate = "-" if r.throughput is None else f"{r.throughput:,.0f}"

@@ -121,7 +121,7 @@ class AlertsConfig:
     notify: Mapping[str, str] = setting(
         factory=dict,
         help="Command run when an alert of a level fires or resolves, e.g. "
-        "{ critical = \"notify-send br\" }; gets the alert as JSON on stdin.",
+        '{ critical = "notify-send br" }; gets the alert as JSON on stdin.',
     )
     repeat_interval: Duration = setting(
         14400.0, "Notify again about an alert still firing after this long."
@@ -134,7 +134,9 @@ class TelemetryConfig:
 
     enabled: bool = setting(True, "Record events (BR_TELEMETRY=off turns telemetry off).")
     batch_size: int = setting(
-        512, "Events buffered in memory before the background flusher writes them.", check=at_least(1)
+        512,
+        "Events buffered in memory before the background flusher writes them.",
+        check=at_least(1),
     )
     flush_interval: Duration = setting(
         1.0, "Longest time an event waits in memory before it is written.", check=at_least(0.01)

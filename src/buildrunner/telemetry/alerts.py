@@ -52,7 +52,14 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-_SAMPLED = ("success_rate", "error_rate", "latency_p50", "latency_p90", "latency_p95", "latency_p99")
+_SAMPLED = (
+    "success_rate",
+    "error_rate",
+    "latency_p50",
+    "latency_p90",
+    "latency_p95",
+    "latency_p99",
+)
 DEFAULT_TYPES: Mapping[str, tuple[str, ...]] = {
     "success_rate": ("task",),
     "error_rate": (EventType.MODEL_CALL.value,),

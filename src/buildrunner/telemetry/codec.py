@@ -58,7 +58,7 @@ TEXT_COLUMNS: tuple[int, ...] = tuple(
 )
 """Free-text columns the masker sees (``id``, ``type`` and ``kind`` are written by `br`)."""
 TEXT_SLICE = slice(TEXT_COLUMNS[0], TEXT_COLUMNS[-1] + 1)
-assert TEXT_COLUMNS == tuple(range(TEXT_SLICE.start, TEXT_SLICE.stop))  # noqa: S101 - layout
+assert tuple(range(TEXT_SLICE.start, TEXT_SLICE.stop)) == TEXT_COLUMNS  # noqa: S101 - layout
 
 INSERT_SQL = (
     f"INSERT INTO telemetry_events ({', '.join(COLUMNS)}) "
@@ -186,7 +186,9 @@ def _make_encoder(spec: ClassSpec) -> Encoder:
         env[default_name] = f.default
         lines.append(f"    v = e.{f.name}")
         if f.kind == DECIMAL:
-            lines.append(f"    if v != {default_name}: data[{f.name!r}] = None if v is None else str(v)")
+            lines.append(
+                f"    if v != {default_name}: data[{f.name!r}] = None if v is None else str(v)"
+            )
         else:
             lines.append(f"    if v != {default_name}: data[{f.name!r}] = v")
     lines.append("    return [" + ", ".join(items) + "], data")
@@ -331,4 +333,3 @@ def _scalar(value: Any) -> AttributeValue:
     if isinstance(value, Decimal):
         return float(value)
     return dumps(value)
-

@@ -158,12 +158,15 @@ class Collector:
         while not self._closed:
             self._wake.wait(self._flush_interval)
             self._wake.clear()
-            if self._closed:
+            if self._is_closed():
                 break
             try:
                 self.flush()
             except Exception:  # the flusher thread must survive anything
                 log.exception("telemetry flusher failed")
+
+    def _is_closed(self) -> bool:
+        return self._closed  # read again: close() runs in another thread
 
     def flush(self) -> int:
         """Write everything buffered now; returns how many events were stored.

@@ -134,9 +134,7 @@ class Event:
     """Types this class may carry; empty means any type (the base class, custom events)."""
 
     type: str = field(metadata={"column": "type", "otel": sc.BR_EVENT_TYPE})
-    id: str = field(
-        default_factory=new_event_id, metadata={"column": "id", "otel": sc.BR_EVENT_ID}
-    )
+    id: str = field(default_factory=new_event_id, metadata={"column": "id", "otel": sc.BR_EVENT_ID})
     timestamp: float = field(default_factory=time.time, metadata={"column": "ts"})
     session_id: str | None = _col("session_id", otel=sc.GEN_AI_CONVERSATION_ID)
     task_id: str | None = _col("task_id", otel=sc.BR_TASK_ID)
@@ -506,7 +504,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
 )
 """Every event class; the stored ``kind`` is the class name (permanent)."""
 
-CLASS_FOR_TYPE: dict[str, type[Event]] = {
-    t: cls for cls in EVENT_CLASSES for t in cls.TYPES
-} | {EventType.SYSTEM_NOTICE: SystemEvent, EventType.SYSTEM_DROPPED: SystemEvent}
+CLASS_FOR_TYPE: dict[str, type[Event]] = {t: cls for cls in EVENT_CLASSES for t in cls.TYPES} | {
+    EventType.SYSTEM_NOTICE: SystemEvent,
+    EventType.SYSTEM_DROPPED: SystemEvent,
+}
 """The class that carries each built-in type."""

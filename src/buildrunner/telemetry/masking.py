@@ -161,8 +161,7 @@ def _nested_sensitive(value: Any) -> bool:
                 return True
         return False
     return any(
-        item and isinstance(item, dict | list | tuple) and _nested_sensitive(item)
-        for item in value
+        item and isinstance(item, dict | list | tuple) and _nested_sensitive(item) for item in value
     )
 
 

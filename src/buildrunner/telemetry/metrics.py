@@ -71,7 +71,7 @@ _MODEL_CALL = EventType.MODEL_CALL.value
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100) of already sorted values, linear interpolation; None if empty."""
+    """The q-th percentile (0..100) of sorted values, linear interpolation; None if empty."""
     if not sorted_values:
         return None
     if len(sorted_values) == 1:
@@ -369,7 +369,9 @@ def _durations(
         marks = ", ".join("?" for _ in types)
         where = f"type IN ({marks}) AND {condition} AND duration_ms IS NOT NULL"
         if group_sql == _GROUP_SQL[None]:
-            cursor.execute(f"SELECT duration_ms FROM telemetry_events WHERE {where}", [*types, *params])
+            cursor.execute(
+                f"SELECT duration_ms FROM telemetry_events WHERE {where}", [*types, *params]
+            )
             values = [row[0] for row in cursor.fetchall()]
             if values:
                 series[("all", kind)] = values

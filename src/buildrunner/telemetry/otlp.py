@@ -52,7 +52,7 @@ class OtlpExportError(BuildRunnerError):
 
 def _require() -> None:
     try:
-        import opentelemetry.exporter.otlp.proto.http  # noqa: F401
+        import opentelemetry.exporter.otlp.proto.http
         import opentelemetry.sdk  # noqa: F401
     except ImportError:
         raise BuildRunnerError(
@@ -147,7 +147,10 @@ class OtlpSession:
                 f"invoke_agent {runner}",
                 kind=SpanKind.INTERNAL,
                 start_time=start,
-                attributes={sc.GEN_AI_OPERATION_NAME: "invoke_agent", **event.semantic_attributes()},
+                attributes={
+                    sc.GEN_AI_OPERATION_NAME: "invoke_agent",
+                    **event.semantic_attributes(),
+                },
             )
             if event.status == FAILED:
                 span.set_status(Status(StatusCode.ERROR, event.error_type or "_OTHER"))
@@ -199,11 +202,14 @@ class OtlpSession:
                 timing[sc.ERROR_TYPE] = event.error_type
             self.duration.record(event.latency_ms / 1000.0, timing)
             self.cost.add(float(event.cost_usd), {sc.GEN_AI_REQUEST_MODEL: event.model})
-        elif isinstance(event, TaskEvent) and event.duration_ms is not None:
-            if event.type in _FINISHED:
-                self.task_duration.record(
-                    event.duration_ms / 1000.0, {sc.BR_STATUS: event.status or ""}
-                )
+        elif (
+            isinstance(event, TaskEvent)
+            and event.duration_ms is not None
+            and event.type in _FINISHED
+        ):
+            self.task_duration.record(
+                event.duration_ms / 1000.0, {sc.BR_STATUS: event.status or ""}
+            )
 
     def _send_spans(self) -> None:
         from opentelemetry.sdk.trace.export import SpanExportResult
@@ -218,7 +224,7 @@ class OtlpSession:
                 )
 
     def shutdown(self) -> None:
-        self._span_exporter.shutdown()
+        self._span_exporter.shutdown()  # type: ignore[no-untyped-call]  # untyped in the SDK
         self._meter_provider.shutdown()
         self._tracer_provider.shutdown()
 

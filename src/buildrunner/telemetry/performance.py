@@ -22,10 +22,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
-
-from dataclasses import dataclass
 
 from buildrunner.telemetry.events import EventType, PerformanceEvent, Severity
 from buildrunner.telemetry.filters import EventFilter

@@ -26,7 +26,8 @@ def _require() -> None:
         import prometheus_client  # noqa: F401
     except ImportError:
         raise BuildRunnerError(
-            "br telemetry serve needs prometheus_client", hint="pip install 'buildrunner3[prometheus]'"
+            "br telemetry serve needs prometheus_client",
+            hint="pip install 'buildrunner3[prometheus]'",
         ) from None
 
 
@@ -116,7 +117,7 @@ def metrics_text(db_path: Path) -> str:
     from prometheus_client import CollectorRegistry, generate_latest
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(db_path))  # type: ignore[arg-type]
+    registry.register(StoreCollector(db_path))
     return generate_latest(registry).decode("utf-8")
 
 
@@ -138,7 +139,7 @@ def serve_metrics(
             return None
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(db_path))  # type: ignore[arg-type]
+    registry.register(StoreCollector(db_path))
     try:
         server = make_server(host, port, make_wsgi_app(registry), handler_class=Quiet)
     except OSError as exc:

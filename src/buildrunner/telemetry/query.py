@@ -26,7 +26,10 @@ def query_events(
     With `newest_first` the list is newest first. Order is by timestamp, then by storage.
     """
     condition, params = (where or EventFilter()).where()
-    sql = f"SELECT {SELECT_COLUMNS} FROM telemetry_events WHERE {condition} ORDER BY ts DESC, seq DESC"
+    sql = (
+        f"SELECT {SELECT_COLUMNS} FROM telemetry_events WHERE {condition} "
+        "ORDER BY ts DESC, seq DESC"
+    )
     if limit is not None:
         sql += " LIMIT ?"
         params = [*params, limit]

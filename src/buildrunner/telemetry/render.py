@@ -122,7 +122,8 @@ def summary_text(s: Summary) -> list[str]:
         for g in s.groups:
             calls = g.model_calls.ok + g.model_calls.failed
             lines.append(
-                f"  {g.key[:20]:<20} {g.events:>8,} {calls:>7,} {rate(g.model_calls.failure_rate):>7} "
+                f"  {g.key[:20]:<20} {g.events:>8,} {calls:>7,} "
+                f"{rate(g.model_calls.failure_rate):>7} "
                 f"{ms(g.latency_ms.p50):>9} {ms(g.latency_ms.p95):>9} "
                 f"{usd(g.usage.cost_usd):>11} {rate(g.tasks.success_rate):>9}"
             )

@@ -67,7 +67,9 @@ def report_data(store: Store, window: Window | None = None) -> dict[str, Any]:
             "day": r["day"],
             "ok": r["ok"] or 0,
             "failed": r["failed"] or 0,
-            "rate": (r["ok"] / (r["ok"] + r["failed"])) if (r["ok"] or 0) + (r["failed"] or 0) else None,
+            "rate": (r["ok"] / (r["ok"] + r["failed"]))
+            if (r["ok"] or 0) + (r["failed"] or 0)
+            else None,
         }
         for r in success_rows
     ]
@@ -107,9 +109,7 @@ def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _bar_chart(
-    labels: list[str], series: dict[str, list[float]], *, unit: str, chart: str
-) -> str:
+def _bar_chart(labels: list[str], series: dict[str, list[float]], *, unit: str, chart: str) -> str:
     width, height, left, bottom = 720, 260, 60, 40
     if not labels:
         return '<p class="empty">No data in this window.</p>'
@@ -126,7 +126,7 @@ def _bar_chart(
                      f"{_esc(_fmt(value, unit))}</text>")  # fmt: skip
     for i, label in enumerate(labels):
         x = left + i * slot + (slot - bar) / 2
-        base = height - bottom
+        base = float(height - bottom)
         for color, (name, values) in zip(PALETTE * 4, series.items(), strict=False):
             value = values[i]
             if value <= 0:
@@ -173,7 +173,7 @@ def _line_chart(points: list[dict[str, Any]]) -> str:
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" data-label="{_esc(point["day"])}" '
             f'data-value="{point["rate"]!r}"><title>{_esc(point["day"])}: '
-            f'{point["rate"] * 100:.1f}% of {point["ok"] + point["failed"]}</title></circle>'
+            f"{point['rate'] * 100:.1f}% of {point['ok'] + point['failed']}</title></circle>"
         )
         parts.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" class="axis" '
                      f'text-anchor="middle">{_esc(point["day"][5:])}</text>')  # fmt: skip
@@ -249,8 +249,9 @@ def render_report(data: dict[str, Any]) -> str:
         unit="n",
         chart="top_errors",
     )
-    pct = "".join(
-        f"<span>p{q} {_headline(latency[f'p{q}'], 'ms')}</span> " for q in (50, 95, 99)
+    pct = "".join(f"<span>p{q} {_headline(latency[f'p{q}'], 'ms')}</span> " for q in (50, 95, 99))
+    card_html = "".join(
+        f'<div class="card"><b>{v}</b><span>{_esc(k)}</span></div>' for k, v in cards
     )
     payload = json.dumps(data, ensure_ascii=False, default=str).replace("</", "<\\/")
     return f"""<!doctype html>
@@ -259,7 +260,7 @@ def render_report(data: dict[str, Any]) -> str:
 <title>br telemetry report</title><style>{CSS}</style></head><body>
 <h1>br telemetry report</h1>
 <p class="sub">{_esc(data["window"]["text"])} · generated {_esc(data["generated_at"])}</p>
-<div class="cards">{"".join(f'<div class="card"><b>{v}</b><span>{_esc(k)}</span></div>' for k, v in cards)}</div>
+<div class="cards">{card_html}</div>
 <h2>Cost per day by model</h2>
 {_bar_chart(cost["days"], cost["cost_usd"], unit="$", chart="cost_per_day")}
 <h2>Model-call latency distribution</h2>
@@ -283,4 +284,3 @@ def write_report(store: Store, path: Any, window: Window | None = None) -> dict[
     data = report_data(store, window)
     write_atomic(Path(path), render_report(data))
     return data
-

@@ -33,7 +33,7 @@ GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_to
 GEN_AI_AGENT_NAME = "gen_ai.agent.name"
 GEN_AI_AGENT_ID = "gen_ai.agent.id"
 GEN_AI_TOOL_NAME = "gen_ai.tool.name"
-GEN_AI_TOKEN_TYPE = "gen_ai.token.type"
+GEN_AI_TOKEN_TYPE = "gen_ai.token.type"  # noqa: S105 - an attribute name
 ERROR_TYPE = "error.type"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
@@ -50,7 +50,7 @@ BR_SEVERITY = "br.severity"
 BR_DURATION_MS = "br.duration_ms"
 
 # ---------------------------------------------------------------- metric instruments
-METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"
+METRIC_TOKEN_USAGE = "gen_ai.client.token.usage"  # noqa: S105 - a metric name
 METRIC_OPERATION_DURATION = "gen_ai.client.operation.duration"
 METRIC_TASK_DURATION = "br.task.duration"
 

@@ -1,8 +1,8 @@
 """A real OTLP/HTTP receiver on 127.0.0.1 for tests: decodes what exporters send.
 
-    with OtlpReceiver() as receiver:
-        export_events(events, receiver.url)
-        receiver.spans  # [{"name": ..., "kind": ..., "attributes": {...}, ...}]
+with OtlpReceiver() as receiver:
+    export_events(events, receiver.url)
+    receiver.spans  # [{"name": ..., "kind": ..., "attributes": {...}, ...}]
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from buildrunner.core.redact import mask_secret
 from buildrunner.telemetry.events import (
@@ -36,7 +37,7 @@ T0 = 1_800_000_000.0
 
 def sample_events(start: float = T0) -> list[Event]:
     """One event of every class with every field set away from its default."""
-    common = {"session_id": "sess-1", "task_id": "task-1"}
+    common: dict[str, Any] = {"session_id": "sess-1", "task_id": "task-1"}
     return [
         Event(
             type="custom.thing",
@@ -64,7 +65,7 @@ def sample_events(start: float = T0) -> list[Event]:
             timestamp=start + 2,
             runner="claude-code",
             model="claude-sonnet-4-6",
-            worktree="/tmp/wt/1",
+            worktree="../wt/1",
             branch="br/task-1",
             conversation_id="c0ffee",
             turns=7,
