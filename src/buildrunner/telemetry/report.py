@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -139,9 +140,10 @@ def _bar_chart(labels: list[str], series: dict[str, list[float]], *, unit: str, 
                 f'data-value="{value!r}"><title>{_esc(name)} {_esc(label)}: '
                 f"{_esc(_fmt(value, unit))}</title></rect>"
             )
-        if len(labels) <= 16 or i % max(1, len(labels) // 12) == 0:
+        if i % max(1, math.ceil(len(labels) / 10)) == 0:
+            shown = label[5:] if len(label) == 10 and label[4] == "-" else label  # MM-DD
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16}" class="axis" '
-                         f'text-anchor="middle">{_esc(label)}</text>')  # fmt: skip
+                         f'text-anchor="middle">{_esc(shown)}</text>')  # fmt: skip
     parts.append("</svg>")
     if len(series) > 1:
         parts.append('<p class="legend">' + "".join(
@@ -175,8 +177,9 @@ def _line_chart(points: list[dict[str, Any]]) -> str:
             f'data-value="{point["rate"]!r}"><title>{_esc(point["day"])}: '
             f"{point['rate'] * 100:.1f}% of {point['ok'] + point['failed']}</title></circle>"
         )
-        parts.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" class="axis" '
-                     f'text-anchor="middle">{_esc(point["day"][5:])}</text>')  # fmt: skip
+        if i % max(1, math.ceil(len(points) / 10)) == 0:
+            parts.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" class="axis" '
+                         f'text-anchor="middle">{_esc(point["day"][5:])}</text>')  # fmt: skip
     parts.insert(1, f'<polyline points="{" ".join(coords)}" class="line"/>')
     parts.append("</svg>")
     return "".join(parts)
