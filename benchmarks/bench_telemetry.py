@@ -235,24 +235,42 @@ def run() -> tuple[str, dict[str, Any]]:
         shot = screenshot(summary.pop("db"))
     rows = [
         ["`record()` (event with 5 attributes)", f"{record['br_us']:.2f} µs", "", ""],
-        [f"OTel SDK span + BatchSpanProcessor ({record['otel_from']})",
-         f"{record['otel_us']:.2f} µs", "", ""],  # fmt: skip
-        ["ratio OTel / br", f"{record['ratio']:.1f}x", ">= 5x",
-         "yes" if record["ratio"] >= 5 else "**no**"],  # fmt: skip
-        ["sustained ingestion (300k mixed events, background flusher, default masker)",
-         f"{flow['per_s']:,.0f} events/s", ">= 100,000",
-         "yes" if flow["per_s"] >= 100_000 else "**no**"],  # fmt: skip
-        ["`summarize()` over 1,000,000 events", f"{summary['library_s']:.3f} s", "< 1 s",
-         "yes" if summary["library_s"] < 1 else "**no**"],  # fmt: skip
-        ["`br telemetry summary` (process, 1M events)", f"{summary['cli_s']:.3f} s", "< 1 s",
-         "yes" if summary["cli_s"] < 1 else "**no**"],  # fmt: skip
+        [
+            f"OTel SDK span + BatchSpanProcessor ({record['otel_from']})",
+            f"{record['otel_us']:.2f} µs",
+            "",
+            "",
+        ],
+        [
+            "ratio OTel / br",
+            f"{record['ratio']:.1f}x",
+            ">= 5x",
+            "yes" if record["ratio"] >= 5 else "**no**",
+        ],
+        [
+            "sustained ingestion (300k mixed events, background flusher, default masker)",
+            f"{flow['per_s']:,.0f} events/s",
+            ">= 100,000",
+            "yes" if flow["per_s"] >= 100_000 else "**no**",
+        ],
+        [
+            "`summarize()` over 1,000,000 events",
+            f"{summary['library_s']:.3f} s",
+            "< 1 s",
+            "yes" if summary["library_s"] < 1 else "**no**",
+        ],
+        [
+            "`br telemetry summary` (process, 1M events)",
+            f"{summary['cli_s']:.3f} s",
+            "< 1 s",
+            "yes" if summary["cli_s"] < 1 else "**no**",
+        ],
         ["`summarize(group_by=model)` over 1M", f"{summary['grouped_by_model_s']:.3f} s", "", ""],
     ]
     markdown = (
         f"Medians: record() of {N_RECORD:,} events x {ROUNDS} rounds alternating with the OTel "
         "span in its own process; summary 5 runs (library) and 3 runs (CLI) after one warm-up. "
         f"The default masker is `core.redact.redact_text` (the security detector when installed). "
-        f"HTML report: {shot}.\n\n"
-        + table(["measure", "value", "target", "met"], rows, "lrrl")
+        f"HTML report: {shot}.\n\n" + table(["measure", "value", "target", "met"], rows, "lrrl")
     )
     return markdown, {"record": record, "sustained": flow, "summary": summary}
