@@ -27,6 +27,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.config:config_group",
         "Show the effective configuration and where each value comes from.",
     ),
+    "telemetry": (
+        "buildrunner.cli.telemetry:telemetry_group",
+        "Query, alert on, report and export the events br records.",
+    ),
 }
 """name -> ("module:attribute", one-line summary). A group whose issue has not landed is absent."""
 
