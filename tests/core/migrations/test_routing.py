@@ -36,6 +36,6 @@ def test_on_top_of_the_core_schema_with_rows(tmp_path: Path) -> None:
     assert not TABLES & tables(old)
     old.close()
     new = Store(path, migrations=MIGRATIONS)
-    assert new.applied_migrations()[-1] == "routing.001_ledger"
+    assert "routing.001_ledger" in new.applied_migrations()
     assert tables(new) >= TABLES
     assert new.execute("SELECT value FROM meta WHERE key = 'kept'")[0]["value"] == "yes"
