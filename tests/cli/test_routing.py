@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,13 @@ def test_ask_prints_answer_and_accounting(api: FakeAnthropic, br: Br) -> None:
     # 6 input at 0.1 + 5 output at 0.5 = 3.1 per million
     assert result.stderr == "[claude-haiku-5-5: 6 in, 5 out, $0.000003]\n"
     assert api.models_requested() == ["claude-haiku-5-5"]
+    from buildrunner.core.paths import resolve_paths
+    from buildrunner.core.store import Store
+    from buildrunner.telemetry.query import query_events
+
+    stored = query_events(Store(resolve_paths().db_path))
+    assert [e.type for e in stored] == ["routing.decision", "model.call"]
+    assert stored[1].cost_usd == Decimal("0.0000031")  # type: ignore[attr-defined]
 
 
 def test_ask_reports_a_retry(api: FakeAnthropic, br: Br) -> None:

@@ -270,18 +270,27 @@ def ask_command(
 
     Example: br routing ask "Explain this stack trace: ..." --model sonnet
     """
+    from buildrunner import telemetry
+    from buildrunner.routing.events import TelemetryRecorder
     from buildrunner.routing.router import Router
 
-    router = Router(state.config().config.routing, state.store, env=state.env)
-    completion = router.complete(
-        _task_text(prompt),
-        model=model,
-        system=system,
-        max_tokens=max_tokens,
-        max_cost=max_cost,
-        session_id=session_id,
-        task_type="ask",
-    )
+    config = state.config().config
+    collector = telemetry.open_collector(state.store, config.telemetry, background=False)
+    try:
+        router = Router(
+            config.routing, state.store, env=state.env, recorder=TelemetryRecorder(collector)
+        )
+        completion = router.complete(
+            _task_text(prompt),
+            model=model,
+            system=system,
+            max_tokens=max_tokens,
+            max_cost=max_cost,
+            session_id=session_id,
+            task_type="ask",
+        )
+    finally:
+        collector.close()
     if output_format == "json":
         emit_json({"version": 1, **completion.as_dict()})
         return ExitCode.OK

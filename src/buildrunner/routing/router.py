@@ -80,6 +80,7 @@ class Attempt:
             "status": self.status,
             "wait_s": self.wait,
             "request_id": self.request_id,
+            "duration_s": self.duration,
         }
 
 
@@ -135,6 +136,7 @@ class _CallState:
     max_tokens: int
     prompt_tokens: int
     session_id: str | None
+    task_id: str | None
     task_type: str | None
     attempts: list[Attempt] = field(default_factory=list)
     hops: list[Hop] = field(default_factory=list)
@@ -264,7 +266,6 @@ class Router:
             selected_model=selection.model,
             reason=selection.reason,
         )
-        self._emit(events.DECISION, call_id=call_id, task_id=task_id, **selection.as_dict())
         state = _CallState(
             call_id=call_id,
             deadline=self.clock.monotonic() + self.config.deadline,
@@ -273,8 +274,10 @@ class Router:
             max_tokens=max_tokens,
             prompt_tokens=estimate.tokens,
             session_id=session_id,
+            task_id=task_id,
             task_type=task_type,
         )
+        self._emit_call(state, events.DECISION, **selection.as_dict())
         try:
             completion = self._run_chain(client, state, selection, max_cost)
         except BaseException as exc:
@@ -328,7 +331,8 @@ class Router:
             return None
         admission = self.breakers.admit(model)
         if admission.transition:
-            self._emit(
+            self._emit_call(
+                state,
                 events.BREAKER,
                 model=model,
                 old=admission.transition[0],
@@ -375,9 +379,9 @@ class Router:
                 worst, model=model, session_id=state.session_id, call_id=state.call_id
             )
         except BudgetExceededError as exc:
-            self._emit(
+            self._emit_call(
+                state,
                 events.BUDGET_REFUSED,
-                call_id=state.call_id,
                 model=model,
                 scope=exc.scope,
                 needed_usd=str(worst),
@@ -388,9 +392,9 @@ class Router:
             state.budget_error = state.budget_error or exc
             return None
         state.reserved += worst
-        self._emit(
+        self._emit_call(
+            state,
             events.BUDGET_RESERVE,
-            call_id=state.call_id,
             model=model,
             amount_usd=str(worst),
             reservation=reservation.id,
@@ -432,7 +436,9 @@ class Router:
                 )
                 transition = self.breakers.record_success(model)
                 if transition:
-                    self._emit(events.BREAKER, model=model, old=transition[0], new=transition[1])
+                    self._emit_call(
+                        state, events.BREAKER, model=model, old=transition[0], new=transition[1]
+                    )
                 return reply
             duration = self.clock.monotonic() - started
             opened = False
@@ -440,7 +446,9 @@ class Router:
                 transition = self.breakers.record_failure(model)
                 if transition:
                     opened = transition[1] == "open"
-                    self._emit(events.BREAKER, model=model, old=transition[0], new=transition[1])
+                    self._emit_call(
+                        state, events.BREAKER, model=model, old=transition[0], new=transition[1]
+                    )
             wait = self._next_wait(state, failure, count, opened)
             self._attempt(
                 state,
@@ -456,9 +464,9 @@ class Router:
             )
             if wait is None:
                 return failure
-            self._emit(
+            self._emit_call(
+                state,
                 events.RETRY,
-                call_id=state.call_id,
                 model=model,
                 attempt=count,
                 kind=failure.kind.value,
@@ -507,9 +515,9 @@ class Router:
             task_type=state.task_type,
             reservation=reservation,
         )
-        self._emit(
+        self._emit_call(
+            state,
             events.BUDGET_SETTLE,
-            call_id=state.call_id,
             model=model,
             reserved_usd=str(reservation.amount),
             cost_usd=str(cost.total),
@@ -523,14 +531,17 @@ class Router:
             fallbacks=len(state.hops),
             reserved=state.reserved,
         )
-        self._emit(
+        self._emit_call(
+            state,
             events.CALL,
-            call_id=state.call_id,
             outcome="ok",
             model=model,
             attempts=len(state.attempts),
             fallbacks=len(state.hops),
             cost_usd=str(cost.total),
+            duration_s=state.attempts[-1].duration,
+            request_id=reply.request_id,
+            stop_reason=reply.stop_reason,
             **reply.usage.as_dict(),
         )
         return Completion(
@@ -598,16 +609,14 @@ class Router:
             request_id=attempt.request_id,
             wait=attempt.wait,
         )
-        self._emit(events.ATTEMPT, call_id=state.call_id, **attempt.as_dict())
+        self._emit_call(state, events.ATTEMPT, **attempt.as_dict())
 
     def _skip(self, state: _CallState, model: str, reason: str) -> None:
         self._hop(state, model, None, reason)
 
     def _hop(self, state: _CallState, old: str, new: str | None, reason: str) -> None:
         state.hops.append(Hop(old, new, reason))
-        self._emit(
-            events.FALLBACK, call_id=state.call_id, from_model=old, to_model=new, reason=reason
-        )
+        self._emit_call(state, events.FALLBACK, from_model=old, to_model=new, reason=reason)
 
     def _provider_error(self, state: _CallState, failure: Failure) -> ProviderError:
         model = state.tried[-1] if state.tried else "?"
@@ -664,9 +673,9 @@ class Router:
             fallbacks=len(state.hops),
             reserved=state.reserved,
         )
-        self._emit(
+        self._emit_call(
+            state,
             events.CALL,
-            call_id=state.call_id,
             outcome="failed",
             attempts=len(state.attempts),
             fallbacks=len(state.hops),
@@ -688,6 +697,16 @@ class Router:
 
     def _emit(self, name: str, **attributes: Any) -> None:
         self.recorder.record(RoutingEvent(name, self.clock.now(), attributes))
+
+    def _emit_call(self, state: _CallState, name: str, **attributes: Any) -> None:
+        """An event of one call: carries the call, session, task and task type."""
+        context = {
+            "call_id": state.call_id,
+            "session_id": state.session_id,
+            "task_id": state.task_id,
+            "task_type": state.task_type,
+        }
+        self._emit(name, **context, **attributes)
 
 
 def _request_text(messages: Sequence[Message], system: str | None) -> str:
