@@ -30,5 +30,6 @@ step br routing select "Add pagination to GET /api/projects" --max-cost 0.02
 step br routing ask "How do I stop the SQL injection in inventory/db.py?"
 step br routing costs
 step br routing budget show
+step br telemetry events --limit 4
 
 printf '\nDemo finished in %s\n' "$demo"
