@@ -31,6 +31,14 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.security:security_group",
         "Scan for leaked secrets; pre-commit hook and baselines.",
     ),
+    "routing": (
+        "buildrunner.cli.routing:routing_group",
+        "Estimate tasks, call Claude models with fallback, track costs.",
+    ),
+    "telemetry": (
+        "buildrunner.cli.telemetry:telemetry_group",
+        "Query, alert on, report and export the events br records.",
+    ),
 }
 """name -> ("module:attribute", one-line summary). A group whose issue has not landed is absent."""
 

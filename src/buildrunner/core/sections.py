@@ -9,10 +9,13 @@ short names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Literal
 
-from buildrunner.core.config import Duration, Size, at_least, setting
+from buildrunner.core.config import Check, Duration, Size, at_least, between, setting
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,263 @@ class SecurityConfig:
     )
 
 
+# --------------------------------------------------------------------------- [routing]
+
+
+def _positive_amount(value: Decimal) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+_LEVELS = ("simple", "moderate", "complex", "critical")
+_PRICE_KEYS = (
+    "input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
+    "long_context_threshold", "long_context_input", "long_context_output",
+    "long_context_cache_write_5m", "long_context_cache_write_1h", "long_context_cache_read",
+)  # fmt: skip
+
+
+def _known_keys(allowed: tuple[str, ...], *, nested: bool = False) -> Check:
+    def check(value: Mapping[str, object]) -> str | None:
+        tables = value.values() if nested else [value]
+        for table in tables:
+            unknown = sorted(set(table) - set(allowed))  # type: ignore[call-overload]  # a mapping
+            if unknown:
+                return f"unknown key '{unknown[0]}' (known: {', '.join(allowed)})"
+        return None
+
+    return check
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """Model routing: tiers, complexity, fallback, retries, circuit breaker, budgets, prices."""
+
+    haiku_model: str = setting("claude-haiku-5-5", "Model id of the haiku tier (cheapest).")
+    sonnet_model: str = setting("claude-sonnet-5-5", "Model id of the sonnet tier.")
+    opus_model: str = setting("claude-opus-5-5", "Model id of the opus tier (strongest).")
+    level_tiers: Mapping[str, str] = setting(
+        factory=lambda: MappingProxyType(
+            {"simple": "haiku", "moderate": "sonnet", "complex": "opus", "critical": "opus"}
+        ),
+        help="Tier (or model id) chosen for each complexity level.",
+        check=_known_keys(_LEVELS),
+    )
+    default_level: Literal["simple", "moderate", "complex", "critical"] = setting(
+        "moderate", "Level given to a task whose text carries no signal at all."
+    )
+    fallback: Mapping[str, tuple[str, ...]] = setting(
+        factory=lambda: MappingProxyType(
+            {"opus": ("sonnet", "haiku"), "sonnet": ("haiku",), "haiku": ("sonnet",)}
+        ),
+        help="Overload fallback chain per tier (529, open breaker, retries exhausted).",
+    )
+    base_url: str = setting(
+        "", "Messages API base URL; empty: ANTHROPIC_BASE_URL or the SDK default."
+    )
+    api_key_env: str = setting(
+        "ANTHROPIC_API_KEY", "Environment variable that holds the API key (never stored)."
+    )
+    max_tokens: int = setting(4096, "Default max_tokens of a call.", check=at_least(1))
+    timeout: Duration = setting(
+        120.0, "Timeout of one HTTP attempt (capped by the deadline).", check=at_least(0.01)
+    )
+    deadline: Duration = setting(
+        300.0,
+        "Overall deadline of one call, retries and fallbacks included.",
+        check=at_least(0.01),
+    )
+    max_attempts: int = setting(
+        3, "Attempts per model for retryable failures (429, 5xx, timeouts).", check=at_least(1)
+    )
+    overload_attempts: int = setting(
+        2, "Attempts per model on 529 overloaded before falling back.", check=at_least(1)
+    )
+    max_fallbacks: int = setting(
+        2, "Most fallback hops of one call (each model is tried once).", check=at_least(0)
+    )
+    backoff_base: Duration = setting(0.5, "First backoff wait; doubles per attempt.")
+    backoff_cap: Duration = setting(8.0, "Longest backoff wait without a server hint.")
+    breaker_failures: int = setting(
+        3, "Failures within breaker_window that open a model's circuit.", check=at_least(1)
+    )
+    breaker_window: Duration = setting(60.0, "Window in which breaker failures are counted.")
+    breaker_cooldown: Duration = setting(
+        30.0, "How long an open circuit skips its model before a half-open probe."
+    )
+    breaker_max_cooldown: Duration = setting(
+        600.0, "Longest cooldown after repeated failed probes (the cooldown doubles)."
+    )
+    daily_budget: Decimal | None = setting(
+        None,
+        "USD per UTC day (empty: no limit); `br routing budget set` overrides.",
+        check=_positive_amount,
+    )
+    monthly_budget: Decimal | None = setting(
+        None, "USD per UTC calendar month (empty: no limit).", check=_positive_amount
+    )
+    session_budget: Decimal | None = setting(
+        None, "USD per session id (empty: no limit).", check=_positive_amount
+    )
+    max_cost_per_task: Decimal | None = setting(
+        None,
+        "Most USD one call may cost in the worst case (empty: no limit).",
+        check=_positive_amount,
+    )
+    on_budget_exceeded: Literal["downgrade", "refuse"] = setting(
+        "downgrade", "When a call would exceed a budget: move to a cheaper tier, or refuse."
+    )
+    budget_warn_at: float = setting(
+        0.8, "Fraction of a budget at which br warns.", check=between(0.0, 1.0)
+    )
+    reservation_ttl: Duration = setting(
+        900.0, "A reservation not settled within this time is released (crashed caller)."
+    )
+    prices: Mapping[str, Mapping[str, Decimal]] = setting(
+        factory=lambda: MappingProxyType({}),
+        help="Price overrides per model id, USD per million tokens: input, output, "
+        "cache_write_5m, cache_write_1h, cache_read (and long_context_threshold, "
+        "long_context_input, long_context_output).",
+        check=_known_keys(_PRICE_KEYS, nested=True),
+    )
+    models: Mapping[str, Mapping[str, int]] = setting(
+        factory=lambda: MappingProxyType({}),
+        help="Catalog overrides or additions per model id: context_window, max_output.",
+        check=_known_keys(("context_window", "max_output"), nested=True),
+    )
+
+
+def _not_negative_decimal(value: Any) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+# --------------------------------------------------------------------------- telemetry
+
+ALERT_METRICS = (
+    "success_rate",
+    "error_rate",
+    "latency_p50",
+    "latency_p90",
+    "latency_p95",
+    "latency_p99",
+    "cost_usd",
+    "events",
+    "security_violations",
+)
+"""Metric names an alert rule can watch (see docs/telemetry.md)."""
+
+
+def _one_of(names: tuple[str, ...]) -> Any:
+    def check(value: Any) -> str | None:
+        return None if value in names else "must be one of " + ", ".join(names)
+
+    return check
+
+
+@dataclass(frozen=True)
+class AlertRuleConfig:
+    """One alert rule ([[telemetry.alerts.rules]]): a custom rule, or a built-in replaced by id."""
+
+    id: str = setting("", "Rule id; reusing a built-in id replaces that rule.")
+    metric: str = setting(
+        "success_rate", "What to watch: " + ", ".join(ALERT_METRICS), check=_one_of(ALERT_METRICS)
+    )
+    op: Literal["<", "<=", ">", ">="] = setting(">", "Comparison with the threshold.")
+    threshold: float = setting(0.0, "Threshold (rates are fractions, latencies milliseconds).")
+    window: Duration = setting(3600.0, "Look-back window the metric is computed over.")
+    pending_for: Duration = setting(
+        0.0, "How long the condition must hold before firing (Prometheus `for`)."
+    )
+    keep_firing_for: Duration = setting(
+        0.0, "Keep firing this long after the condition clears (against flapping)."
+    )
+    level: Literal["info", "warning", "error", "critical"] = setting("warning", "Alert level.")
+    types: tuple[str, ...] = setting((), "Event types the metric counts (empty: the default).")
+    group_by: Literal["", "model", "task_type", "session"] = setting(
+        "", "One alert instance per model, task type or session."
+    )
+    min_samples: int = setting(0, "Minimum samples (0: telemetry.alerts.min_samples).")
+    summary: str = setting("", "One-line description shown with the alert.")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Threshold alerts: the seven built-in rules, custom rules and notifications."""
+
+    min_samples: int = setting(
+        10,
+        "No rate or latency alert fires on fewer samples than this (empty project: no alert).",
+        check=at_least(1),
+    )
+    window: Duration = setting(3600.0, "Look-back window of the built-in rate and latency rules.")
+    pending_for: Duration = setting(0.0, "`for` duration of the built-in rules.")
+    success_rate_warning: float = setting(
+        0.80, "Task success rate below this: warning.", check=between(0, 1)
+    )
+    success_rate_critical: float = setting(
+        0.50, "Task success rate below this: critical.", check=between(0, 1)
+    )
+    error_rate_warning: float = setting(
+        0.10, "Model-call error rate above this: warning.", check=between(0, 1)
+    )
+    error_rate_critical: float = setting(
+        0.25, "Model-call error rate above this: critical.", check=between(0, 1)
+    )
+    p95_latency: Duration = setting(30.0, "p95 model-call latency above this (per model): warning.")
+    daily_budget_usd: Decimal = setting(
+        Decimal("50.00"),
+        "Cost of the current UTC day above this: error.",
+        check=_not_negative_decimal,
+    )
+    disabled: tuple[str, ...] = setting((), "Ids of built-in rules to switch off.")
+    rules: tuple[AlertRuleConfig, ...] = setting((), "Custom rules.", factory=tuple)
+    notify: Mapping[str, str] = setting(
+        factory=dict,
+        help="Command run when an alert of a level fires or resolves, e.g. "
+        '{ critical = "notify-send br" }; gets the alert as JSON on stdin.',
+    )
+    repeat_interval: Duration = setting(
+        14400.0, "Notify again about an alert still firing after this long."
+    )
+
+
+@dataclass(frozen=True)
+class TelemetryConfig:
+    """Telemetry: local event store, buffering, alerts, exporters."""
+
+    enabled: bool = setting(True, "Record events (BR_TELEMETRY=off turns telemetry off).")
+    batch_size: int = setting(
+        512,
+        "Events buffered in memory before the background flusher writes them.",
+        check=at_least(1),
+    )
+    flush_interval: Duration = setting(
+        1.0, "Longest time an event waits in memory before it is written.", check=at_least(0.01)
+    )
+    max_buffer: int = setting(
+        100_000,
+        "Events kept in memory while the database is unavailable; older ones are then dropped "
+        "(and counted in a system.dropped event).",
+        check=at_least(1),
+    )
+    otlp_endpoint: str = setting(
+        "",
+        "OTLP/HTTP base URL (e.g. http://localhost:4318) to export every stored event to; "
+        "empty: nothing leaves the machine. Needs buildrunner3[otel].",
+    )
+    alerts: AlertsConfig = setting(factory=AlertsConfig)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; one attribute per section."""
 
     core: CoreConfig = setting(factory=CoreConfig)
     security: SecurityConfig = setting(factory=SecurityConfig)
+    routing: RoutingConfig = setting(factory=RoutingConfig)
+    telemetry: TelemetryConfig = setting(factory=TelemetryConfig)
 
 
-ENV_ALIASES: dict[str, str] = {}
+ENV_ALIASES: dict[str, str] = {
+    "BR_TELEMETRY": "telemetry.enabled",
+}
 """Short environment names for configuration keys (``BR_TELEMETRY`` -> ``telemetry.enabled``)."""

@@ -9,9 +9,13 @@ a database applies whatever is missing in list order.
 
 from __future__ import annotations
 
-from buildrunner.core.migrations import core
+from buildrunner.core.migrations import core, routing, telemetry
 from buildrunner.core.migrations.base import Migration
 
-MIGRATIONS: tuple[Migration, ...] = (*core.MIGRATIONS,)
+MIGRATIONS: tuple[Migration, ...] = (
+    *core.MIGRATIONS,
+    *routing.MIGRATIONS,
+    *telemetry.MIGRATIONS,
+)
 
 __all__ = ["MIGRATIONS", "Migration"]
