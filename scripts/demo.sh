@@ -17,6 +17,8 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 step br --version
 step br init
 step br config show
+step br security scan
+step br security hooks install
 
 # Routing, offline: a local stand-in for the Anthropic API (127.0.0.1 only).
 python -m buildrunner.testing.fake_anthropic --reply "Use a parameterised query." >"$demo/.fake-api" &

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from buildrunner.core.config import LoadedConfig, load_config
 from buildrunner.core.paths import ProjectPaths, resolve_paths
-from buildrunner.core.store import Store
+
+if TYPE_CHECKING:
+    from buildrunner.core.store import Store
 
 
 class CliState:
@@ -49,6 +51,8 @@ class CliState:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from buildrunner.core.store import Store  # sqlite3: not on the pre-commit path
+
             timeout = self.config().config.core.db_timeout
             self._store = Store(self.paths.db_path, timeout=timeout)
         return self._store
