@@ -1,0 +1,52 @@
+"""SQL-injection detection for Python (from `ast`) and JavaScript/TypeScript (tree-sitter).
+
+The analysers are a library: :func:`analyze_source` takes source text and a path (the suffix
+picks the language) and returns an :class:`SqlAnalysis`. tree-sitter is imported only when a
+JavaScript or TypeScript file is analysed, so scanning Python stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from buildrunner.security.sqli.model import Confidence, SqlAnalysis, SqlFinding, SqlRule
+from buildrunner.security.sqli.rules import RULES_BY_ID, SQLI_RULES
+
+PYTHON_SUFFIXES = frozenset({".py", ".pyw", ".pyi"})
+JAVASCRIPT_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"})
+SUFFIXES = PYTHON_SUFFIXES | JAVASCRIPT_SUFFIXES
+
+
+def is_sql_candidate(path: str | PurePath) -> bool:
+    """Whether the analysers read this file (by suffix); ``.d.ts`` declarations are not code."""
+    name = str(path)
+    suffix = PurePath(name).suffix.lower()
+    return suffix in SUFFIXES and not name.endswith((".d.ts", ".min.js"))
+
+
+def analyze_source(source: str, path: str | PurePath) -> SqlAnalysis:
+    """Analyse one file's text; the language comes from the suffix of `path`."""
+    suffix = PurePath(str(path)).suffix.lower()
+    if suffix in PYTHON_SUFFIXES:
+        from buildrunner.security.sqli.python import analyze_python
+
+        return analyze_python(source, path=str(path))
+    if suffix in JAVASCRIPT_SUFFIXES:
+        from buildrunner.security.sqli.javascript import analyze_javascript
+
+        return analyze_javascript(source, path=str(path))
+    return SqlAnalysis()
+
+
+__all__ = [
+    "JAVASCRIPT_SUFFIXES",
+    "PYTHON_SUFFIXES",
+    "RULES_BY_ID",
+    "SQLI_RULES",
+    "Confidence",
+    "SqlAnalysis",
+    "SqlFinding",
+    "SqlRule",
+    "analyze_source",
+    "is_sql_candidate",
+]
