@@ -66,9 +66,9 @@ class Val:
         return Val(unsafe=self.unsafe, names=self.names)
 
     def named(self, name: str) -> Val:
-        if not self.unsafe or name in self.names:
+        if not self.unsafe or not name or (self.names and self.names[0] == name):
             return self
-        return replace(self, names=(*self.names, name)[:4])
+        return replace(self, names=(name, *(n for n in self.names if n != name))[:4])
 
 
 SAFE = Val()
@@ -119,10 +119,8 @@ def build(parts: Iterable[Val], line: int, how: str) -> Val:
     inner = _first([v.built for v in items if v.unsafe])
     names: tuple[str, ...] = ()
     for v in items:
-        if v.unsafe:
-            for n in v.names:
-                if n not in names:
-                    names += (n,)
+        if v.unsafe and v.names and v.names[0] not in names:
+            names += (v.names[0],)
     built = inner or Built(line, how, names[:4])
     wrapped = _first([v.wrapped for v in items])
     return Val(unsafe=True, built=built, text=text, names=names[:4], wrapped=wrapped)
