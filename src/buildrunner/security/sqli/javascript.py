@@ -889,6 +889,12 @@ class _Scope:
     def _check_sink(
         self, node: Node, sink: JsSink, name: str, receiver: Val, receiver_name: str, query: Val
     ) -> None:
+        last = receiver_name.split(".")[-1]
+        if (name == "raw" and last == "Prisma") or (name == "literal" and "sequelize" in
+                                                     receiver_name.lower()):  # fmt: skip
+            # raw SQL fragments: any untrusted value is injected as SQL text
+            if query.unsafe and query.built is None:
+                query = Val(unsafe=True, built=Built(_line(node), "a raw fragment", query.names))
         if not query.is_injection:
             return
         lowered = receiver_name.lower()
@@ -952,11 +958,9 @@ class _Scope:
             if self.callee_range and self.callee_range[0] <= built.line <= self.callee_range[1]:
                 return
             node = self.inline[0]
-        elif self.calls:
-            node = self.calls[0]
         self.m.reporter.add(
             rule_id=rule_id,
-            line=_line(node),
+            line=_sink_line(node),
             column=int(node.start_point[1]),
             end_line=int(node.end_point[0]) + 1,
             end_column=int(node.end_point[1]),
@@ -964,6 +968,16 @@ class _Scope:
             built=built,
             confidence="high" if confidence == "high" else "medium",
         )
+
+
+def _sink_line(call: Node) -> int:
+    """The line of a call's method name (`.where(` in a chain), else where the call starts."""
+    function = _unwrap(_field(call, "function"))
+    if function is not None and function.type == "member_expression":
+        prop = _field(function, "property")
+        if prop is not None:
+            return _line(prop)
+    return _line(call)
 
 
 def _parameters(params: Node | None) -> Iterator[tuple[str, Node | None]]:

@@ -77,7 +77,8 @@ def analyze_python(source: str, *, path: str = "<string>") -> SqlAnalysis:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
-        return SqlAnalysis(skipped=f"syntax error at line {exc.lineno}", language="python")
+        reason = f"syntax error at line {exc.lineno}" if exc.lineno else f"syntax error: {exc.msg}"
+        return SqlAnalysis(skipped=reason, language="python")
     except (ValueError, RecursionError, MemoryError) as exc:
         return SqlAnalysis(skipped=f"cannot parse: {type(exc).__name__}", language="python")
     lines = source.splitlines()
@@ -718,7 +719,8 @@ class _Scope:
             return SAFE if not (left.unsafe and right.unsafe) else left.plain()
         right = self.ev(node.right, env)
         if isinstance(node.op, ast.Add):
-            return self._add(left, right, node.lineno, "+", node)
+            line = node.right.lineno if right.unsafe and not left.unsafe else node.lineno
+            return self._add(left, right, line, "+", node)
         if isinstance(node.op, ast.Mult):
             if left.text or _is_str_const(node.left) or isinstance(node.left, ast.List):
                 return left if not left.unsafe else left.plain()
@@ -909,13 +911,13 @@ class _Scope:
         if name == "update" and isinstance(func.value, ast.Name) and args:
             env[func.value.id] = join([receiver, *args])
             return SAFE
-        if receiver.text or _is_str_const(func.value):
-            return self._string_method(node, func, receiver, args, kwargs)
-        if name == "get" and args:
+        if name == "get" and args and not _is_str_const(func.value):
             default = args[1] if len(args) > 1 else SAFE
             if receiver.enum or not receiver.unsafe:
-                return join([SAFE, default]) if not default.unsafe else default
+                return SAFE if not default.unsafe else default
             return receiver.plain()
+        if receiver.text or _is_str_const(func.value):
+            return self._string_method(node, func, receiver, args, kwargs)
         if isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
             info = self.cls or self.m.class_of_self(self.fn)
             method = info.methods.get(name) if info is not None else None
@@ -1008,6 +1010,9 @@ class _Scope:
         """A SQL constructor: remember untrusted text wrapped into a SQL object."""
         if query.wrapped is not None:
             return query
+        if name_of_fragment(sink) and query.unsafe and query.built is None:
+            # literal_column() takes a raw SQL fragment: any untrusted value is injected
+            query = Val(unsafe=True, built=Built(node.lineno, "a raw fragment", query.names))
         if not query.is_injection:
             return COMPOSED if rule_id == "py-sqli-psycopg-sql" else SAFE
         assert query.built is not None
@@ -1018,9 +1023,9 @@ class _Scope:
             else:
                 self._report(node, rule_id, sink, query.built, "high")
                 return UNSAFE
-        wrapped = Wrapped(node.lineno, node.col_offset, rule_id, sink, query.built, scope)
+        wrapped = Wrapped(_sink_line(node), node.col_offset, rule_id, sink, query.built, scope)
         if not self.inline:
-            self.pending[(node.lineno, node.col_offset)] = wrapped
+            self.pending[(wrapped.line, wrapped.column)] = wrapped
         return Val(unsafe=True, built=query.built, wrapped=wrapped, text=query.text)
 
     def _check_sink(
@@ -1116,7 +1121,7 @@ class _Scope:
             sink = f"{_call_name(node.func) if isinstance(node, ast.Call) else '?'}() -> {sink}"
         self.m.reporter.add(
             rule_id=rule_id,
-            line=node.lineno,
+            line=_sink_line(node),
             column=node.col_offset,
             end_line=getattr(node, "end_lineno", None) or node.lineno,
             end_column=getattr(node, "end_col_offset", None) or node.col_offset,
@@ -1161,6 +1166,11 @@ class _Scope:
                 )
 
 
+def name_of_fragment(sink: str) -> bool:
+    """SQL constructors that take a fragment (a column, a clause) rather than a statement."""
+    return sink.rsplit(".", 1)[-1] == "literal_column"
+
+
 def _returns(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Return]:
     """Return statements of `fn` itself (not of nested functions), in source order."""
     found: list[ast.Return] = []
@@ -1173,6 +1183,13 @@ def _returns(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Return]:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return sorted(found, key=lambda r: (r.lineno, r.col_offset))
+
+
+def _sink_line(node: ast.Call | ast.Return) -> int:
+    """The line of a method call's name (`.filter(` in a chain), else where the node starts."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.end_lineno or node.lineno
+    return node.lineno
 
 
 def _merge(a: Env | None, b: Env | None) -> Env | None:
