@@ -260,6 +260,21 @@ CASES: dict[str, tuple[str, str]] = {
         }
         """,
     ),
+    "untrusted-fragments-and-generic-calls": (
+        "ts",
+        """
+        import knex from "./db";
+        import { pool } from "./pool";
+
+        export async function orders(req: any, sessionId: string, sql: string) {
+          knex("orders").orderByRaw(req.query.sort); // expect: js-sqli-knex
+          const [rows] = await pool.execute<Row[]>(`SELECT * FROM o WHERE s = '${sessionId}'`); // expect: js-sqli-query
+          await pool.execute<Row[]>("SELECT * FROM o WHERE s = ?", [sessionId]);
+          await pool.query(sql);
+          return rows;
+        }
+        """,
+    ),
     "helper-functions": (
         "js",
         """

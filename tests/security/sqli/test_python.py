@@ -216,6 +216,33 @@ CASES: dict[str, str] = {
             def by_id(self, account_id):
                 return self._query(f"SELECT * FROM {self.table} WHERE id = %s", account_id)
     """,
+    "query-passed-through-is-not-built": """
+        class Db:
+            SELECT_ALL = "SELECT * FROM {table}"
+
+            def __init__(self, conn, table="events"):
+                self.conn = conn
+                self.table = "events"
+
+            def run(self, query, params=()):
+                return self.conn.execute(query, params)
+
+            def all(self):
+                return self.conn.execute(self.SELECT_ALL.format(table=self.table))
+
+            def by_ids(self, ids):
+                return self.conn.execute(
+                    "SELECT * FROM events WHERE id IN (%s)" % ",".join(str(int(i)) for i in ids)
+                )
+    """,
+    "django-request-get": """
+        def search(request, Product):
+            q = request.GET.get("q", "")
+            session_id = request.COOKIES["sid"]
+            sql = "SELECT * FROM shop_product WHERE name LIKE '%%" + q + "%%'"
+            Product.objects.raw(sql)  # expect: py-sqli-django
+            Product.objects.raw("SELECT * FROM p WHERE sid = '" + session_id + "'")  # expect: py-sqli-django
+    """,
     "request-sources-in-globals": """
         from flask import request
 
@@ -287,6 +314,13 @@ CASES: dict[str, str] = {
                 .filter(text(f"name = '{name}'"))  # expect: py-sqli-sqlalchemy
                 .all()
             )
+    """,
+    "sqlalchemy-text-of-untrusted-fragment": """
+        from sqlalchemy import select, text
+
+        def ordered(session, Order, sort, sql):
+            session.scalars(select(Order).order_by(text(sort))).all()  # expect: py-sqli-sqlalchemy
+            session.execute(text(sql))
     """,
     "sqlalchemy-session-string": """
         def raw(session, email):

@@ -36,7 +36,7 @@ from buildrunner.security.sqli.javascript_sinks import (
     JsSink,
 )
 from buildrunner.security.sqli.model import SqlAnalysis
-from buildrunner.security.sqli.names import is_constant_name, is_db_name
+from buildrunner.security.sqli.names import is_constant_name, is_db_name, names_sql_text
 from buildrunner.security.sqli.report import Reporter
 from buildrunner.security.sqli.sqltext import looks_like_sql, looks_like_statement
 from buildrunner.security.sqli.taint import DB, SAFE, UNSAFE, Built, Val, build, const, join
@@ -732,6 +732,9 @@ class _Scope:
     def _call_inner(self, node: Node, env: Env) -> Val:  # noqa: C901 - one dispatch table
         is_new = node.type == "new_expression"
         function = _unwrap(_field(node, "constructor" if is_new else "function"))
+        if function is not None and function.type == "await_expression" and function.named_children:
+            # `await pool.execute<Row[]>(sql)` parses as a call of an await expression
+            function = _unwrap(function.named_children[0])
         arguments = _field(node, "arguments")
         if arguments is not None and arguments.type == "template_string":
             return self._tagged(node, function, arguments, env)
@@ -890,8 +893,12 @@ class _Scope:
         self, node: Node, sink: JsSink, name: str, receiver: Val, receiver_name: str, query: Val
     ) -> None:
         last = receiver_name.split(".")[-1]
-        if (name == "raw" and last == "Prisma") or (name == "literal" and "sequelize" in
-                                                     receiver_name.lower()):  # fmt: skip
+        fragment = (
+            (name == "raw" and last == "Prisma")
+            or (name == "literal" and "sequelize" in receiver_name.lower())
+            or (sink.rule_id == "js-sqli-knex" and sink.evidence == "strong")
+        )
+        if fragment and not names_sql_text(query.names):
             # raw SQL fragments: any untrusted value is injected as SQL text
             if query.unsafe and query.built is None:
                 query = Val(unsafe=True, built=Built(_line(node), "a raw fragment", query.names))

@@ -43,7 +43,7 @@ def is_db_name(name: str) -> bool:
     parts = words(last)
     if not parts:
         return False
-    return any(p in _DB_WORDS for p in parts) or last.lower().endswith(
+    return parts[-1] in _DB_WORDS or last.lower().endswith(
         ("cursor", "conn", "connection", "session", "db", "pool", "engine")
     )
 
@@ -67,3 +67,18 @@ def is_sanitizer(name: str) -> bool:
         or lower.startswith("quote")
         or lower in {"quote_name", "quote_ident", "quote_literal", "identifier", "sqlstring"}
     )
+
+
+_SQL_TEXT_WORDS = frozenset({"sql", "query", "queries", "stmt", "statement", "ddl", "dml", "script"})
+
+
+def names_sql_text(names: tuple[str, ...]) -> bool:
+    """Whether a value's name says it already is SQL (``sql``, ``query``, ``stmt``).
+
+    Raw-fragment sinks (``text(sort)``, ``orderByRaw(req.query.sort)``) treat any untrusted
+    value as injected SQL, except one whose name says it is a statement passed through.
+    """
+    if not names:
+        return False
+    last = names[0].rsplit(".", 1)[-1]
+    return any(w in _SQL_TEXT_WORDS for w in words(last))

@@ -25,6 +25,7 @@ from buildrunner.security.sqli.names import (
     is_db_name,
     is_sanitizer,
     is_source_name,
+    names_sql_text,
 )
 from buildrunner.security.sqli.python_sinks import (
     BOOL_METHODS,
@@ -674,6 +675,8 @@ class _Scope:
         if dotted and dotted in env:
             return env[dotted]
         attr = node.attr
+        if attr in _REQUEST_ATTRS and _is_request(node.value):
+            return UNSAFE.named(dotted or attr)
         if is_constant_name(attr) or attr in {"_meta", "__tablename__", "db_table"}:
             return SAFE
         if isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"}:
@@ -1010,7 +1013,7 @@ class _Scope:
         """A SQL constructor: remember untrusted text wrapped into a SQL object."""
         if query.wrapped is not None:
             return query
-        if name_of_fragment(sink) and query.unsafe and query.built is None:
+        if query.unsafe and query.built is None and not names_sql_text(query.names):
             # literal_column() takes a raw SQL fragment: any untrusted value is injected
             query = Val(unsafe=True, built=Built(node.lineno, "a raw fragment", query.names))
         if not query.is_injection:
@@ -1166,11 +1169,6 @@ class _Scope:
                 )
 
 
-def name_of_fragment(sink: str) -> bool:
-    """SQL constructors that take a fragment (a column, a clause) rather than a statement."""
-    return sink.rsplit(".", 1)[-1] == "literal_column"
-
-
 def _returns(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Return]:
     """Return statements of `fn` itself (not of nested functions), in source order."""
     found: list[ast.Return] = []
@@ -1183,6 +1181,12 @@ def _returns(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Return]:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return sorted(found, key=lambda r: (r.lineno, r.col_offset))
+
+
+def _is_request(node: ast.expr) -> bool:
+    """``request``, ``self.request``, ``req``: the object a web framework hands a view."""
+    dotted = _dotted(node) or ""
+    return dotted.rsplit(".", 1)[-1] in {"request", "req", "flask_request"}
 
 
 def _sink_line(node: ast.Call | ast.Return) -> int:
