@@ -6,13 +6,52 @@ import re
 
 _DB_WORDS = frozenset(
     {
-        "cursor", "cur", "curs", "conn", "connection", "con", "cnx", "db", "database", "session",
-        "sess", "engine", "pool", "tx", "txn", "trx", "transaction", "dbapi", "sqlite", "sqlite3",
-        "psycopg", "psycopg2", "pg", "pgpool", "mysql", "mariadb", "mssql", "knex", "sequelize",
-        "client", "dbclient", "datasource", "manager", "entitymanager", "queryrunner", "prisma",
-        "repo", "repository", "asyncpg", "aiopg", "aiosqlite", "duckdb", "spark",
-        "connector", "sql",
-    }  # fmt: skip
+        "cursor",
+        "cur",
+        "curs",
+        "conn",
+        "connection",
+        "con",
+        "cnx",
+        "db",
+        "database",
+        "session",
+        "sess",
+        "engine",
+        "pool",
+        "tx",
+        "txn",
+        "trx",
+        "transaction",
+        "dbapi",
+        "sqlite",
+        "sqlite3",
+        "psycopg",
+        "psycopg2",
+        "pg",
+        "pgpool",
+        "mysql",
+        "mariadb",
+        "mssql",
+        "knex",
+        "sequelize",
+        "client",
+        "dbclient",
+        "datasource",
+        "manager",
+        "entitymanager",
+        "queryrunner",
+        "prisma",
+        "repo",
+        "repository",
+        "asyncpg",
+        "aiopg",
+        "aiosqlite",
+        "duckdb",
+        "spark",
+        "connector",
+        "sql",
+    }
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[_\W]+")
@@ -24,10 +63,28 @@ SOURCE_NAMES = frozenset(
 
 NUMERIC_TYPES = frozenset(
     {
-        "int", "float", "bool", "complex", "Decimal", "UUID", "date", "datetime", "time",
-        "timedelta", "number", "bigint", "boolean", "Date", "PositiveInt", "NonNegativeInt",
-        "conint", "confloat", "StrictInt", "StrictFloat", "StrictBool",
-    }  # fmt: skip
+        "int",
+        "float",
+        "bool",
+        "complex",
+        "Decimal",
+        "UUID",
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+        "number",
+        "bigint",
+        "boolean",
+        "Date",
+        "PositiveInt",
+        "NonNegativeInt",
+        "conint",
+        "confloat",
+        "StrictInt",
+        "StrictFloat",
+        "StrictBool",
+    }
 )
 """Types whose values cannot carry SQL syntax when formatted into text."""
 
@@ -69,7 +126,9 @@ def is_sanitizer(name: str) -> bool:
     )
 
 
-_SQL_TEXT_WORDS = frozenset({"sql", "query", "queries", "stmt", "statement", "ddl", "dml", "script"})
+_SQL_TEXT_WORDS = frozenset(
+    {"sql", "query", "queries", "stmt", "statement", "ddl", "dml", "script"}
+)
 
 
 def names_sql_text(names: tuple[str, ...]) -> bool:

@@ -29,7 +29,8 @@ _STATEMENT = re.compile(
 _FRAGMENT = re.compile(
     r"""(?:
         \bwhere\b | \border\s+by\b | \bgroup\s+by\b | \bhaving\b | \blimit\s | \boffset\s
-      | \bvalues\s*\( | \bjoin\s+[\w."`]+ | \b(?:and|or)\s+[\w."`]+\s*(?:=|<|>|!=|<>|\blike\b|\bin\b)
+      | \bvalues\s*\( | \bjoin\s+[\w."`]+
+      | \b(?:and|or)\s+[\w."`]+\s*(?:=|<|>|!=|<>|\blike\b|\bin\b)
       | \bset\s+[\w."`]+\s*= | \bfrom\s+[\w."`]+ | \bunion\s+(?:all\s+)?select\b
       | ^\s*[\w."`]+\s*(?:=|<>|!=|<=|>=|<|>|\s+like|\s+ilike|\s+in\s*\(|\s+is\s+(?:not\s+)?null)
     )""",
