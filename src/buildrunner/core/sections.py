@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from buildrunner.core.config import Duration, at_least, setting
+from buildrunner.core.config import Duration, at_least, between, setting
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,55 @@ class CoreConfig:
     )
 
 
+# --- quality gate (issue 4) -------------------------------------------------------------
+
+
+def _known_gates(value: tuple[str, ...]) -> str | None:
+    known = ("security", "coverage", "tests", "lint")
+    unknown = [gate for gate in value if gate not in known]
+    return f"unknown gate {unknown[0]!r}; choose from {', '.join(known)}" if unknown else None
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """The quality gate (`br quality check`): which gates run and what they require."""
+
+    gates: tuple[str, ...] = setting(
+        ("security", "coverage", "tests", "lint"),
+        "Gates `br quality check` runs (security, coverage, tests, lint); tests and lint are "
+        "skipped while no command is configured.",
+        check=_known_gates,
+    )
+    coverage_threshold: float = setting(
+        85.0,
+        "Minimum total coverage in percent (lines, plus branches if measured).",
+        check=between(0, 100),
+    )
+    coverage_file: str = setting(
+        "",
+        "Coverage data to read, relative to the project root: a Cobertura coverage.xml or a "
+        "coverage.py .coverage file. Empty: coverage.xml, then .coverage.",
+    )
+    tests_command: str = setting(
+        "", "Command that runs the tests and must exit 0 (split like a shell, not run by one)."
+    )
+    lint_commands: tuple[str, ...] = setting(
+        (), "Commands that must each exit 0 (linters, type checkers, formatters in check mode)."
+    )
+    command_timeout: Duration = setting(
+        1800.0,
+        "How long a tests or lint command may run before the gate fails.",
+        check=at_least(1),
+    )
+
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; one attribute per section."""
 
     core: CoreConfig = setting(factory=CoreConfig)
+    quality: QualityConfig = setting(factory=QualityConfig)
 
 
 ENV_ALIASES: dict[str, str] = {}
