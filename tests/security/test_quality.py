@@ -71,7 +71,9 @@ def test_reads_a_real_coverage_py_data_file(git_repo: Path) -> None:
         (85.0, "fail", "57.1% < 85% (coverage.xml)"),
     ],
 )
-def test_coverage_gate_threshold(git_repo: Path, threshold: float, status: str, detail: str) -> None:
+def test_coverage_gate_threshold(
+    git_repo: Path, threshold: float, status: str, detail: str
+) -> None:
     make_coverage(git_repo, xml=True)
     report = check_quality(git_repo, settings(gates=("coverage",), coverage_threshold=threshold))
     (gate,) = report.gates
@@ -161,16 +163,18 @@ def test_missing_executable_and_timeout(git_repo: Path) -> None:
 @pytest.mark.parametrize(
     ("outcome", "status", "detail"),
     [
-        (SecurityOutcome(0, baselined=2, suppressed=1), "pass", "no new findings (2 baselined, 1 suppressed)"),
+        (
+            SecurityOutcome(0, baselined=2, suppressed=1),
+            "pass",
+            "no new findings (2 baselined, 1 suppressed)",
+        ),
         (SecurityOutcome(3), "fail", "3 new findings (0 baselined, 0 suppressed)"),
     ],
 )
 def test_security_gate_counts_new_findings(
     git_repo: Path, outcome: SecurityOutcome, status: str, detail: str
 ) -> None:
-    report = check_quality(
-        git_repo, settings(gates=("security",)), security_check=lambda: outcome
-    )
+    report = check_quality(git_repo, settings(gates=("security",)), security_check=lambda: outcome)
     assert (report.gates[0].status, report.gates[0].detail) == (status, detail)
 
 

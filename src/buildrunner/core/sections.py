@@ -74,7 +74,6 @@ class QualityConfig:
     )
 
 
-
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; one attribute per section."""

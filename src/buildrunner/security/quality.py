@@ -151,9 +151,7 @@ def security_gate(security_check: SecurityCheck | None) -> GateResult:
             hint="run `br security scan` to see them; fix them, mark intended ones with "
             "`br:allow`, or accept them with `br security baseline update`",
         )
-    return GateResult(
-        "security", "pass", f"no new findings ({accepted})", value=0.0, threshold=0.0
-    )
+    return GateResult("security", "pass", f"no new findings ({accepted})", value=0.0, threshold=0.0)
 
 
 def coverage_gate(root: Path, settings: QualitySettings) -> GateResult:
@@ -186,9 +184,7 @@ def coverage_gate(root: Path, settings: QualitySettings) -> GateResult:
 def tests_gate(root: Path, settings: QualitySettings, runner: CommandRunner) -> GateResult:
     """Pass when the configured tests command exits 0; skipped when none is configured."""
     if not settings.tests_command.strip():
-        return GateResult(
-            "tests", "skip", "no tests command configured (quality.tests_command)"
-        )
+        return GateResult("tests", "skip", "no tests command configured (quality.tests_command)")
     return _command_gate("tests", settings.tests_command, root, settings, runner)
 
 
@@ -255,9 +251,7 @@ def _command_gate(
 
 def run_subprocess(argv: Sequence[str], cwd: Path, timeout: float) -> tuple[int, str]:
     """Run `argv` in `cwd`; returns the exit code and the combined output (decoded)."""
-    proc = subprocess.run(
-        list(argv), cwd=cwd, capture_output=True, timeout=timeout, check=False
-    )
+    proc = subprocess.run(list(argv), cwd=cwd, capture_output=True, timeout=timeout, check=False)
     output = (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
     return proc.returncode, output
 
