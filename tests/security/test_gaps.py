@@ -18,7 +18,11 @@ from buildrunner.security.gaps import (
 )
 from tests.helpers import git
 
-PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+PEM = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    "b3BlbnNzaC1rZXktdjEAAAAA\n"
+    "-----END OPENSSH PRIVATE KEY-----\n"
+)
 
 
 def commit(repo: Path, files: dict[str, str], message: str = "change") -> None:
