@@ -395,3 +395,16 @@ def test_syntax_error_is_skipped(path: str, source: str) -> None:
 def test_typescript_syntax_in_js_file_is_skipped_not_misread() -> None:
     analysis = analyze_source("function f(x: number) { return x; }\n", "plain.js")
     assert analysis.skipped == "syntax error at line 1"
+
+
+def test_http_calls_with_sql_words_in_urls_are_not_sinks() -> None:
+    source = textwrap.dedent(
+        """
+        async function load(axios, cache, q) {
+          await axios.get(`/api/items?select=${q}&from=list`);
+          await cache.get("select:" + q + ":from");
+          return db.get(`SELECT * FROM items WHERE name = '${q}'`); // expect: js-sqli-query
+        }
+        """
+    ).lstrip("\n")
+    assert found(source, "m.js") == expected(source)

@@ -461,3 +461,32 @@ def test_deep_nesting_is_skipped_not_a_crash() -> None:
     analysis = analyze_source(source, "deep.py")
     assert analysis.findings == ()
     assert analysis.skipped is not None
+
+
+EXTRA_CASES: dict[str, str] = {
+    "tornado-arguments-and-format-kwargs": """
+        TEMPLATE = "SELECT * FROM {table} WHERE owner = '{owner}'"
+
+        class Handler:
+            def get(self):
+                owner = self.get_argument("owner")
+                self.db.execute("SELECT * FROM t WHERE owner = '" + owner + "'")  # expect: py-sqli-execute
+
+            def put(self, cursor, **fields):
+                cursor.execute(TEMPLATE.format(**fields))  # expect: py-sqli-execute
+                cursor.execute("SELECT * FROM t WHERE a = '%(a)s'" % locals())  # expect: py-sqli-execute
+    """,
+    "urls-and-http-are-not-sql": """
+        import requests
+
+        def fetch(session, term):
+            requests.get(f"https://api.example.com/search?select={term}&from=web")
+            session.get("https://example.com/update/" + term + "/set")
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_CASES))
+def test_extra_sources_and_non_sql(name: str) -> None:
+    source = textwrap.dedent(EXTRA_CASES[name]).lstrip("\n")
+    assert found(source) == expected(source)

@@ -234,7 +234,7 @@ class Scope(ValueScope):
         rule = sink.rule_id
         if sink.evidence == "weak" and not (dbish or looks_like_sql(query.text)):
             return
-        if sink.evidence == "sql" and not looks_like_sql(query.text):
+        if sink.evidence == "sql" and not looks_like_statement(query.text):
             return
         if sink.evidence == "builder":
             if not any(h in lowered.replace("_", "") for h in BUILDER_HINTS):

@@ -36,6 +36,9 @@ from buildrunner.security.sqli.python_sinks import (
     PANDAS_FUNCTIONS,
     PASSTHROUGH_CALLS,
     SAFE_CALLS,
+    SOURCE_CALLS,
+    SOURCE_FUNCTIONS,
+    SPREAD,
     STRING_METHODS,
     WRAPPERS,
     Sink,
@@ -64,11 +67,13 @@ class Scope(ValueScope):
         func = node.func
         args = [self.ev(a, env) for a in node.args]
         kwargs = {kw.arg: self.ev(kw.value, env) for kw in node.keywords if kw.arg}
-        for kw in node.keywords:
-            if kw.arg is None:
-                self.ev(kw.value, env)
+        spread = [self.ev(kw.value, env) for kw in node.keywords if kw.arg is None]
+        if spread:
+            kwargs[SPREAD] = join(spread)
         name = call_name(func) or ""
         qualified = self._qualified(func)
+        if name in SOURCE_CALLS or qualified in SOURCE_FUNCTIONS:
+            return UNSAFE.named(dotted(func) or name)
         if isinstance(func, ast.Attribute):
             receiver = self.ev(func.value, env)
             special = self._method(node, func, receiver, args, kwargs, env)
@@ -83,8 +88,6 @@ class Scope(ValueScope):
             return DB
         if name in SAFE_CALLS or is_sanitizer(name) or qualified.startswith(("math.", "uuid.")):
             return SAFE
-        if qualified in {"os.getenv", "input", "os.environ.get", "sys.stdin.read"}:
-            return UNSAFE.named(qualified)
         if name in PASSTHROUGH_CALLS:
             return join([a.plain() if not a.built else a for a in args]) if args else SAFE
         values = [*args, *kwargs.values()]
@@ -258,7 +261,7 @@ class Scope(ValueScope):
                 value = SAFE
             parts.append(value.named(dotted(arg_node) or "") if value.unsafe else value)
         for kw in node.keywords:
-            value = kwargs.get(kw.arg, SAFE) if kw.arg else self.ev(kw.value, {})
+            value = kwargs.get(kw.arg or SPREAD, SAFE)
             if kw.arg in numeric_names:
                 value = SAFE
             parts.append(value.named(kw.arg or "") if value.unsafe else value)

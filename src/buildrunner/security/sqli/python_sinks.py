@@ -247,3 +247,31 @@ NON_SINKS = frozenset(
 """Calls that receive strings but never run them as SQL (logging, messages, containers)."""
 
 VALIDATING_FUNCTIONS = frozenset({"match", "fullmatch", "search"})
+
+SOURCE_CALLS = frozenset(
+    {
+        "get_argument",
+        "get_arguments",
+        "get_query_argument",
+        "get_query_arguments",
+        "get_body_argument",
+        "get_body_arguments",
+        "get_json",
+        "get_data",
+        "getlist",
+        "get_cookie",
+        "get_secure_cookie",
+        "getvalue",
+        "getfirst",
+        "raw_input",
+        "getenv",
+        "locals",
+        "vars",
+    }
+)
+"""Calls that return outside input (web framework arguments, environment, ``locals()``)."""
+
+SOURCE_FUNCTIONS = frozenset({"input", "os.environ.get", "sys.stdin.read", "sys.stdin.readline"})
+
+SPREAD = "**"
+"""Key under which ``**kwargs`` of a call are collected."""

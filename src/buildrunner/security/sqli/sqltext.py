@@ -6,10 +6,10 @@ import re
 
 _STATEMENT = re.compile(
     r"""\b(?:
-        select\b[\s\S]{0,400}?\bfrom\b
+        select\s[\s\S]{0,400}?\sfrom[\s"`\[(]
       | select\s+(?:\*|count\s*\(|distinct\b|[\w.]+\s*(?:,|\bas\b))
       | insert\s+(?:or\s+\w+\s+|ignore\s+)?into\b
-      | update\s+[\w."`\[\]\s{}?$]{1,80}?\bset\b
+      | update\s+[\w."`\[\]\s{}?$]{1,80}?\sset\s
       | delete\s+from\b
       | (?:create|drop|alter|truncate)\s+(?:temp(?:orary)?\s+|unique\s+|or\s+replace\s+)?
         (?:table|view|index|schema|database|function|procedure|trigger|sequence|user|role)\b
