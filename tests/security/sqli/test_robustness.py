@@ -63,7 +63,7 @@ def test_code_like_text_javascript(source: str, path: str) -> None:
 
 
 def test_deeply_nested_javascript_is_skipped_not_a_crash() -> None:
-    source = "const x = " + "[" * 3000 + "1" + "]" * 3000 + ";\n"
+    source = "const x = " + "[" * 3000 + "1" + "]" * 3000 + ";\ndb.query(x);\n"
     analysis = analyze_source(source, "deep.js")
     assert analysis.findings == ()
     assert analysis.skipped == "nesting too deep to analyse"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from buildrunner.security.sqli.model import SqlAnalysis
 from buildrunner.security.sqli.report import Reporter
+from buildrunner.security.sqli.sqltext import may_hold_javascript_sql
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
@@ -71,6 +72,8 @@ def analyze_javascript(source: str, *, path: str = "<string>") -> SqlAnalysis:
     if root.has_error:
         line = _first_error_line(root)
         return SqlAnalysis(skipped=f"syntax error at line {line}", language="javascript")
+    if not may_hold_javascript_sql(source):
+        return SqlAnalysis(language="javascript")
     reporter = Reporter(source.splitlines())
     try:
         ModuleFacts(root, reporter).run()

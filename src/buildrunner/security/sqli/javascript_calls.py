@@ -17,7 +17,11 @@ from buildrunner.security.sqli.javascript_sinks import (
     JsSink,
 )
 from buildrunner.security.sqli.names import is_db_name, names_sql_text
-from buildrunner.security.sqli.sqltext import looks_like_sql, looks_like_statement
+from buildrunner.security.sqli.sqltext import (
+    looks_like_sql,
+    looks_like_statement,
+    starts_like_statement,
+)
 from buildrunner.security.sqli.taint import DB, SAFE, UNSAFE, Built, Val, build, const, join
 
 if TYPE_CHECKING:
@@ -257,7 +261,7 @@ class Scope(ValueScope):
         if not name or name in NON_SINKS or name[:1].isupper() or name in self.m.functions:
             return
         for value in args:
-            if value.is_injection and looks_like_statement(value.text) and value.built:
+            if value.is_injection and starts_like_statement(value.text) and value.built:
                 self._report(node, "js-sqli-formatted", f"{name}()", value.built, "medium")
                 return
 

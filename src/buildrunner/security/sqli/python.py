@@ -26,6 +26,7 @@ from buildrunner.security.sqli.python_ast import (
 )
 from buildrunner.security.sqli.python_calls import Scope
 from buildrunner.security.sqli.report import Reporter
+from buildrunner.security.sqli.sqltext import may_hold_python_sql
 from buildrunner.security.sqli.taint import (
     SAFE,
     Val,
@@ -42,8 +43,9 @@ def analyze_python(source: str, *, path: str = "<string>") -> SqlAnalysis:
         return SqlAnalysis(skipped=reason, language="python")
     except (ValueError, RecursionError, MemoryError) as exc:
         return SqlAnalysis(skipped=f"cannot parse: {type(exc).__name__}", language="python")
-    lines = source.splitlines()
-    reporter = Reporter(lines)
+    if not may_hold_python_sql(source):
+        return SqlAnalysis(language="python")
+    reporter = Reporter(source.splitlines())
     try:
         ModuleAnalysis(tree, reporter).run()
     except RecursionError:

@@ -44,7 +44,7 @@ from buildrunner.security.sqli.python_sinks import (
     Sink,
 )
 from buildrunner.security.sqli.python_values import ValueScope
-from buildrunner.security.sqli.sqltext import looks_like_sql, looks_like_statement
+from buildrunner.security.sqli.sqltext import looks_like_sql, starts_like_statement
 from buildrunner.security.sqli.taint import (
     COMPOSED,
     DB,
@@ -327,7 +327,7 @@ class Scope(ValueScope):
         for value in values:
             if value.wrapped is not None or not value.is_injection:
                 continue
-            if looks_like_statement(value.text) and value.built is not None:
+            if starts_like_statement(value.text) and value.built is not None:
                 self._report(node, "py-sqli-formatted", f"{name}()", value.built, "medium")
                 return
 
@@ -433,7 +433,7 @@ class Scope(ValueScope):
                 value.wrapped is None
                 and built
                 and value.unsafe
-                and looks_like_statement(value.text)
+                and starts_like_statement(value.text)
             ):
                 self.m.reporter.add(
                     rule_id="py-sqli-formatted",

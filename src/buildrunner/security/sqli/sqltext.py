@@ -22,7 +22,7 @@ _STATEMENT = re.compile(
       | vacuum\b | reindex\b | analyze\s+\w | explain\s+(?:analyze\s+)?select\b
       | show\s+(?:tables|columns|databases|create|index) | describe\s+\w
       | copy\s+[\w.("]+[\s\S]{0,200}?\b(?:from|to)\b
-      | lock\s+tables?\b | attach\s+database\b | use\s+`?\w+`?\s*;?\s*$
+      | lock\s+tables?\b | attach\s+database\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -56,3 +56,37 @@ def looks_like_statement(text: str) -> bool:
 def looks_like_sql(text: str) -> bool:
     """A statement or a clause of one (``WHERE``, ``ORDER BY``, ``name = '``...)."""
     return looks_like_statement(text) or bool(_FRAGMENT.search(text))
+
+
+_PYTHON_SINK_TOKENS = re.compile(
+    r"\.(?:execute|executemany|executescript|exec_driver_sql|execute_sql|mogrify|copy_expert"
+    r"|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|raw|extra)\s*\("
+    r"|\b(?:text|literal_column|RawSQL|SQL|read_sql|read_sql_query)\s*\("
+)
+_JS_SINK_TOKENS = re.compile(
+    r"\b(?:query|execute|batch|unsafe|executeSql|execSQL|raw|\w+Raw|literal|\$queryRaw\w*"
+    r"|\$executeRaw\w*|where|andWhere|orWhere|having|orderBy|groupBy|select|addSelect)\s*[(<]"
+)
+
+
+def may_hold_python_sql(source: str) -> bool:
+    """A cheap test before the analysis: a sink call or a SQL statement appears somewhere.
+
+    Files without either cannot produce a finding, so the interpretation is skipped.
+    """
+    return bool(_PYTHON_SINK_TOKENS.search(source)) or looks_like_statement(source)
+
+
+def may_hold_javascript_sql(source: str) -> bool:
+    """The JavaScript/TypeScript counterpart of :func:`may_hold_python_sql`."""
+    return bool(_JS_SINK_TOKENS.search(source)) or looks_like_statement(source)
+
+
+def starts_like_statement(text: str) -> bool:
+    """Text whose first words start a SQL statement (for findings without a known sink).
+
+    A query string starts with its keyword (``SELECT``, ``UPDATE``, ``WITH``); a template of an
+    HTML page or a message that merely contains SQL-looking words does not.
+    """
+    head = text.lstrip(" \t\r\n(")[:400]
+    return _STATEMENT.match(head) is not None and looks_like_statement(head)
