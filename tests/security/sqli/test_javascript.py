@@ -380,9 +380,9 @@ def test_finding_names_construction_line_and_sink() -> None:
 @pytest.mark.parametrize(
     ("path", "source"),
     [
-        ("bad.js", "function f( {\n  return 1;\n"),
-        ("bad.ts", "const x: = 3;\n"),
-        ("bad.tsx", "export const A = () => <div>;\n"),
+        ("bad.js", "function f( {\n  return db.query(q);\n"),
+        ("bad.ts", "const x: = db.query(q);\n"),
+        ("bad.tsx", "export const A = () => <div>{db.query(q)};\n"),
     ],
 )
 def test_syntax_error_is_skipped(path: str, source: str) -> None:
@@ -393,7 +393,7 @@ def test_syntax_error_is_skipped(path: str, source: str) -> None:
 
 
 def test_typescript_syntax_in_js_file_is_skipped_not_misread() -> None:
-    analysis = analyze_source("function f(x: number) { return x; }\n", "plain.js")
+    analysis = analyze_source("function f(x: number) { return db.query(x); }\n", "plain.js")
     assert analysis.skipped == "syntax error at line 1"
 
 

@@ -446,9 +446,9 @@ def test_unknown_sink_has_medium_confidence() -> None:
 @pytest.mark.parametrize(
     ("source", "reason"),
     [
-        ("def f(:\n    pass\n", "syntax error at line 1"),
-        ("x = 1\nif True\n    y = 2\n", "syntax error at line 2"),
-        ("x = 1\0", "syntax error: source code string cannot contain null bytes"),
+        ("def f(:\n    cur.execute(q)\n", "syntax error at line 1"),
+        ("x = 1\nif True\n    cur.execute(q)\n", "syntax error at line 2"),
+        ("cur.execute(q)\0", "syntax error: source code string cannot contain null bytes"),
     ],
 )
 def test_unparsable_file_is_skipped_with_a_reason(source: str, reason: str) -> None:
@@ -457,7 +457,7 @@ def test_unparsable_file_is_skipped_with_a_reason(source: str, reason: str) -> N
 
 
 def test_deep_nesting_is_skipped_not_a_crash() -> None:
-    source = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    source = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\ncur.execute(x)\n"
     analysis = analyze_source(source, "deep.py")
     assert analysis.findings == ()
     assert analysis.skipped is not None
@@ -490,3 +490,8 @@ EXTRA_CASES: dict[str, str] = {
 def test_extra_sources_and_non_sql(name: str) -> None:
     source = textwrap.dedent(EXTRA_CASES[name]).lstrip("\n")
     assert found(source) == expected(source)
+
+
+def test_file_without_sinks_or_sql_is_not_parsed() -> None:
+    # broken, but nothing in it could be a finding: no parse, so no "skipped" either
+    assert analyze_source("def f(:\n    return 1\n", "plain.py").skipped is None

@@ -65,15 +65,18 @@ def dialect_of(path: str) -> str:
 
 
 def analyze_javascript(source: str, *, path: str = "<string>") -> SqlAnalysis:
-    """Find SQL injection in JavaScript or TypeScript `source` (dialect from `path`)."""
+    """Find SQL injection in JavaScript or TypeScript `source` (dialect from `path`).
+
+    Like the Python analyser, a file with no sink call and no SQL statement is not parsed.
+    """
+    if not may_hold_javascript_sql(source):
+        return SqlAnalysis(language="javascript")
     data = source.encode("utf-8", errors="replace")
     tree = _parser(dialect_of(path)).parse(data)
     root = tree.root_node
     if root.has_error:
         line = _first_error_line(root)
         return SqlAnalysis(skipped=f"syntax error at line {line}", language="javascript")
-    if not may_hold_javascript_sql(source):
-        return SqlAnalysis(language="javascript")
     reporter = Reporter(source.splitlines())
     try:
         ModuleFacts(root, reporter).run()
@@ -102,6 +105,7 @@ class ModuleFacts:
         self.methods: dict[str, Node] = {}
         self.enums: set[str] = set()
         self.steps = 0
+        self.inline_cache: dict[tuple[object, ...], Val] = {}
 
     def run(self) -> None:
         self._collect(self.root)

@@ -273,6 +273,17 @@ class Scope(ValueScope):
             or (self.fn is not None and fn.id == self.fn.id)
         ):
             return join([a.plain() for a in args]) if args else SAFE
+        if any(a.built is not None for a in args):
+            return self._inline_body(node, fn, args)
+        # Without formatted input nothing inside can be reported at this call: cache the value.
+        key = (fn.id, tuple(args))
+        cached = self.m.inline_cache.get(key)
+        if cached is None:
+            cached = self._inline_body(node, fn, args)
+            self.m.inline_cache[key] = cached
+        return cached
+
+    def _inline_body(self, node: Node, fn: Node, args: list[Val]) -> Val:
         callee_range = self.callee_range or (line(fn), int(fn.end_point[0]) + 1)
         scope = type(self)(
             self.m,

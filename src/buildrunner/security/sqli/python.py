@@ -35,7 +35,13 @@ from buildrunner.security.sqli.taint import (
 
 
 def analyze_python(source: str, *, path: str = "<string>") -> SqlAnalysis:
-    """Find SQL injection in Python `source`; a file that does not parse is skipped."""
+    """Find SQL injection in Python `source`; a file that does not parse is skipped.
+
+    A file with no sink call and no SQL statement anywhere cannot hold a finding: it is not
+    parsed at all (parsing is most of the cost of a file).
+    """
+    if not may_hold_python_sql(source):
+        return SqlAnalysis(language="python")
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
@@ -43,8 +49,6 @@ def analyze_python(source: str, *, path: str = "<string>") -> SqlAnalysis:
         return SqlAnalysis(skipped=reason, language="python")
     except (ValueError, RecursionError, MemoryError) as exc:
         return SqlAnalysis(skipped=f"cannot parse: {type(exc).__name__}", language="python")
-    if not may_hold_python_sql(source):
-        return SqlAnalysis(language="python")
     reporter = Reporter(source.splitlines())
     try:
         ModuleAnalysis(tree, reporter).run()
@@ -75,6 +79,8 @@ class ModuleAnalysis:
         self.env: Env = {}
         self.steps = 0
         self.uses_sqlalchemy = False
+        self.inline_cache: dict[tuple[object, ...], Val] = {}
+        self._returns_value: dict[int, bool] = {}
 
     def run(self) -> None:
         self._collect()
@@ -139,6 +145,18 @@ class ModuleAnalysis:
         for node in ast.walk(self.tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 yield node, owners.get(id(node))
+
+    def returns_value(self, fn: FunctionNode) -> bool:
+        """Whether `fn` returns something (a lambda, a ``return x``, a ``yield``)."""
+        known = self._returns_value.get(id(fn))
+        if known is None:
+            known = isinstance(fn, ast.Lambda) or any(
+                isinstance(node, ast.Yield | ast.YieldFrom)
+                or (isinstance(node, ast.Return) and node.value is not None)
+                for node in ast.walk(fn)
+            )
+            self._returns_value[id(fn)] = known
+        return known
 
     def class_of_self(self, fn: FunctionNode | None) -> ClassInfo | None:
         if fn is None:

@@ -346,6 +346,29 @@ class Scope(ValueScope):
             return join([a.plain() for a in [*args, *kwargs.values()]]) if args else SAFE
         if any(fn is c for c in self.callees):
             return join([a.plain() for a in [*args, *kwargs.values()]]) if args else SAFE
+        carries_built = any(v.built is not None for v in [*args, *kwargs.values()])
+        if not carries_built:
+            # Without formatted input nothing inside can be reported at this call, so only
+            # the returned value matters: none for a procedure, cached for a function.
+            if not self.m.returns_value(fn):
+                return SAFE
+            key = (id(fn), is_method, tuple(args), tuple(sorted(kwargs.items())))
+            cached = self.m.inline_cache.get(key)
+            if cached is None:
+                cached = self._inline_body(node, fn, args, kwargs, is_method=is_method)
+                self.m.inline_cache[key] = cached
+            return cached
+        return self._inline_body(node, fn, args, kwargs, is_method=is_method)
+
+    def _inline_body(
+        self,
+        node: ast.Call,
+        fn: FunctionNode,
+        args: list[Val],
+        kwargs: dict[str, Val],
+        *,
+        is_method: bool,
+    ) -> Val:
         env: Env = {}
         param_list = params(fn.args)
         if is_method and param_list and not is_staticmethod(fn):

@@ -4,27 +4,44 @@ from __future__ import annotations
 
 import re
 
+_SHAPES: tuple[tuple[str, str], ...] = (
+    ("select", r"select\s[\s\S]{0,400}?\sfrom[\s\"`\[(]"),
+    ("select", r"select\s+(?:\*|count\s*\(|distinct\b|[\w.]+\s*(?:,|\bas\b))"),
+    ("insert", r"insert\s+(?:or\s+\w+\s+|ignore\s+)?into\b"),
+    ("update", r"update\s+[\w.\"`\[\]\s{}?$]{1,80}?\sset\s"),
+    ("delete", r"delete\s+from\b"),
+    ("create", r"create\s+(?:temp(?:orary)?\s+|unique\s+|or\s+replace\s+)?" + "{objects}"),
+    ("drop", r"drop\s+(?:temp(?:orary)?\s+)?" + "{objects}"),
+    ("alter", r"alter\s+" + "{objects}"),
+    ("truncate", r"truncate\s+\w"),
+    ("replace", r"replace\s+into\b"),
+    ("merge", r"merge\s+into\b"),
+    ("upsert", r"upsert\s+into\b"),
+    ("with", r"with\s+(?:recursive\s+)?\w+\s+as\s*\("),
+    ("grant", r"grant\s+[\w\s,]+\bon\b"),
+    ("revoke", r"revoke\s+[\w\s,]+\bon\b"),
+    ("set", r"set\s+(?:search_path|session|local|role|names|transaction)\b"),
+    ("call", r"call\s+[\w.]+\s*\("),
+    ("exec", r"exec(?:ute)?\s+[\w.]+"),
+    ("pragma", r"pragma\s+\w"),
+    ("vacuum", r"vacuum\b"),
+    ("reindex", r"reindex\b"),
+    ("analyze", r"analyze\s+\w"),
+    ("explain", r"explain\s+(?:analyze\s+)?select\b"),
+    ("show", r"show\s+(?:tables|columns|databases|create|index)"),
+    ("describe", r"describe\s+\w"),
+    ("copy", r"copy\s+[\w.(\"]+[\s\S]{0,200}?\b(?:from|to)\b"),
+    ("lock", r"lock\s+tables?\b"),
+    ("attach", r"attach\s+database\b"),
+)
+_OBJECTS = r"(?:table|view|index|schema|database|function|procedure|trigger|sequence|user|role)\b"
+_STATEMENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (keyword, re.compile(shape.replace("{objects}", _OBJECTS), re.IGNORECASE))
+    for keyword, shape in _SHAPES
+)
 _STATEMENT = re.compile(
-    r"""\b(?:
-        select\s[\s\S]{0,400}?\sfrom[\s"`\[(]
-      | select\s+(?:\*|count\s*\(|distinct\b|[\w.]+\s*(?:,|\bas\b))
-      | insert\s+(?:or\s+\w+\s+|ignore\s+)?into\b
-      | update\s+[\w."`\[\]\s{}?$]{1,80}?\sset\s
-      | delete\s+from\b
-      | (?:create|drop|alter|truncate)\s+(?:temp(?:orary)?\s+|unique\s+|or\s+replace\s+)?
-        (?:table|view|index|schema|database|function|procedure|trigger|sequence|user|role)\b
-      | truncate\s+\w
-      | replace\s+into\b | merge\s+into\b | upsert\s+into\b
-      | with\s+(?:recursive\s+)?\w+\s+as\s*\(
-      | grant\s+[\w\s,]+\bon\b | revoke\s+[\w\s,]+\bon\b
-      | set\s+(?:search_path|session|local|role|names|transaction)\b
-      | call\s+[\w.]+\s*\( | exec(?:ute)?\s+[\w.]+ | pragma\s+\w
-      | vacuum\b | reindex\b | analyze\s+\w | explain\s+(?:analyze\s+)?select\b
-      | show\s+(?:tables|columns|databases|create|index) | describe\s+\w
-      | copy\s+[\w.("]+[\s\S]{0,200}?\b(?:from|to)\b
-      | lock\s+tables?\b | attach\s+database\b
-    )""",
-    re.IGNORECASE | re.VERBOSE,
+    r"\b(?:" + "|".join(s.replace("{objects}", _OBJECTS) for _, s in _SHAPES) + ")",
+    re.IGNORECASE,
 )
 _FRAGMENT = re.compile(
     r"""(?:
@@ -36,7 +53,6 @@ _FRAGMENT = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_SENTENCE_START = re.compile(r"\b(?:Select|Insert|Update|Delete|Create|Drop|Show|Call|Use)\b")
 
 
 def looks_like_statement(text: str) -> bool:
@@ -45,11 +61,16 @@ def looks_like_statement(text: str) -> bool:
     Prose in sentence case ("Select a user from the list") is not a statement: SQL keywords in
     code are upper- or lower-case, rarely capitalised.
     """
-    for match in _STATEMENT.finditer(text):
-        keyword = match.group(0).split(None, 1)[0] if match.group(0).split() else ""
-        if keyword[:1].isupper() and keyword[1:].islower() and _SENTENCE_START.match(keyword):
-            continue
-        return True
+    lowered = text.lower()
+    for keyword, pattern in _STATEMENTS:
+        position = lowered.find(keyword)
+        while position != -1:
+            before = lowered[position - 1] if position else " "
+            if not (before.isalnum() or before == "_") and pattern.match(text, position):
+                word = text[position : position + len(keyword)]
+                if not (word[:1].isupper() and word[1:].islower()):
+                    return True
+            position = lowered.find(keyword, position + 1)
     return False
 
 
@@ -58,15 +79,17 @@ def looks_like_sql(text: str) -> bool:
     return looks_like_statement(text) or bool(_FRAGMENT.search(text))
 
 
-_PYTHON_SINK_TOKENS = re.compile(
-    r"\.(?:execute|executemany|executescript|exec_driver_sql|execute_sql|mogrify|copy_expert"
-    r"|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|raw|extra)\s*\("
-    r"|\b(?:text|literal_column|RawSQL|SQL|read_sql|read_sql_query)\s*\("
-)
-_JS_SINK_TOKENS = re.compile(
-    r"\b(?:query|execute|batch|unsafe|executeSql|execSQL|raw|\w+Raw|literal|\$queryRaw\w*"
-    r"|\$executeRaw\w*|where|andWhere|orWhere|having|orderBy|groupBy|select|addSelect)\s*[(<]"
-)
+_PYTHON_SINK_TOKENS = (
+    ".execute", "executemany", "executescript", "exec_driver_sql", "execute_sql", "mogrify",
+    "copy_expert", ".fetch", "fetch_all", "fetch_one", "fetch_val", ".raw(", ".extra(",
+    "text(", "literal_column", "RawSQL", "SQL(", "read_sql",
+)  # fmt: skip
+_JS_SINK_TOKENS = (
+    "query", "execute", "batch(", "unsafe(", "executeSql", "execSQL", "raw(", "Raw(",
+    "literal(", "$queryRaw", "$executeRaw", "where(", "Where(", "having(", "orderBy(",
+    "groupBy(", "select(", "Select(", "Join(", "join(",
+)  # fmt: skip
+"""Substrings of every sink call (a fast test: `in` on the whole file)."""
 
 
 def may_hold_python_sql(source: str) -> bool:
@@ -74,12 +97,12 @@ def may_hold_python_sql(source: str) -> bool:
 
     Files without either cannot produce a finding, so the interpretation is skipped.
     """
-    return bool(_PYTHON_SINK_TOKENS.search(source)) or looks_like_statement(source)
+    return any(token in source for token in _PYTHON_SINK_TOKENS) or looks_like_statement(source)
 
 
 def may_hold_javascript_sql(source: str) -> bool:
     """The JavaScript/TypeScript counterpart of :func:`may_hold_python_sql`."""
-    return bool(_JS_SINK_TOKENS.search(source)) or looks_like_statement(source)
+    return any(token in source for token in _JS_SINK_TOKENS) or looks_like_statement(source)
 
 
 def starts_like_statement(text: str) -> bool:
