@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from buildrunner.security.sqli.model import SqlAnalysis
 from buildrunner.security.sqli.report import Reporter
 from buildrunner.security.sqli.sqltext import may_hold_javascript_sql
+from buildrunner.security.sqli.taint import Val
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
