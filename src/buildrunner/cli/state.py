@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from buildrunner.core.config import LoadedConfig, load_config
 from buildrunner.core.paths import ProjectPaths, resolve_paths
-from buildrunner.core.store import Store
+
+if TYPE_CHECKING:
+    from buildrunner.core.store import Store
 
 
 class CliState:
@@ -34,11 +36,23 @@ class CliState:
             return load_config(self.paths, env=self.env, overrides=overrides)
         if self._config is None:
             self._config = load_config(self.paths, env=self.env)
+            self._apply(self._config)
         return self._config
+
+    def _apply(self, loaded: LoadedConfig) -> None:
+        """Settings that shape the whole run: the log file level and terminal colour."""
+        from buildrunner.core.console import set_color_mode
+        from buildrunner.core.logs import configure_logging
+
+        core = loaded.config.core
+        configure_logging(self.paths, core.log_level)
+        set_color_mode(core.color)
 
     @property
     def store(self) -> Store:
         if self._store is None:
+            from buildrunner.core.store import Store  # sqlite3: not on the pre-commit path
+
             timeout = self.config().config.core.db_timeout
             self._store = Store(self.paths.db_path, timeout=timeout)
         return self._store

@@ -9,14 +9,21 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 _consoles: dict[bool, Console] = {}
+_color_mode = "auto"
+
+
+def set_color_mode(mode: str) -> None:
+    """Apply ``core.color`` (auto, always, never) to consoles created from now on."""
+    global _color_mode
+    _color_mode = mode
 
 
 def get_console(*, stderr: bool = False) -> Console:
-    """The console for stdout (or stderr); honours NO_COLOR and BR_CORE_COLOR."""
+    """The console for stdout (or stderr); honours ``core.color`` and NO_COLOR."""
     if stderr not in _consoles:
         from rich.console import Console
 
-        mode = os.environ.get("BR_CORE_COLOR", "auto").lower()
+        mode = _color_mode
         no_color = "NO_COLOR" in os.environ or mode == "never"
         _consoles[stderr] = Console(
             stderr=stderr,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from buildrunner.core.config import Duration, at_least, between, setting
+from buildrunner.core.config import Duration, Size, at_least, between, setting
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,48 @@ class CoreConfig:
     )
     color: Literal["auto", "always", "never"] = setting(
         "auto", "Colour in terminal output; NO_COLOR in the environment also turns it off."
+    )
+
+
+def _regexes(values: tuple[str, ...]) -> str | None:
+    import re
+
+    for pattern in values:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return f"invalid regular expression {pattern!r}: {exc}"
+    return None
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """Secret scanning: limits, allowlists, the baseline and the pre-commit hook."""
+
+    secrets: bool = setting(
+        True, "Run the secret analyzer (`--no-secrets` turns it off for one run)."
+    )
+    max_file_size: Size = setting(
+        5 * 1024 * 1024, "Files larger than this are not read; they are reported as skipped."
+    )
+    jobs: int = setting(
+        0, "Worker processes for large scans; 0 means one per CPU.", check=at_least(0)
+    )
+    baseline: str = setting(
+        ".buildrunner/secrets-baseline.json",
+        "Baseline of accepted findings, relative to the project root (used when it exists).",
+    )
+    exclude_paths: tuple[str, ...] = setting(
+        (), "Paths never scanned: gitignore-style patterns relative to the project root."
+    )
+    allow_values: tuple[str, ...] = setting(
+        (), "Regular expressions: a secret matching one is not reported.", check=_regexes
+    )
+    stopwords: tuple[str, ...] = setting(
+        (), "Words: a secret containing one (case-insensitive) is not reported."
+    )
+    disabled_rules: tuple[str, ...] = setting(
+        (), "Rule ids that never report (see `br security rules`)."
     )
 
 
@@ -79,6 +121,7 @@ class Config:
     """The whole configuration; one attribute per section."""
 
     core: CoreConfig = setting(factory=CoreConfig)
+    security: SecurityConfig = setting(factory=SecurityConfig)
     quality: QualityConfig = setting(factory=QualityConfig)
 
 

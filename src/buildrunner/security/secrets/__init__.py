@@ -1,0 +1,1 @@
+"""Secret detection: rules, the keyword prefilter, the detector and the analyzer."""
