@@ -56,11 +56,13 @@ def check_command(
 
     Example: br quality check --gate coverage --threshold 90
     """
+    from buildrunner.security.probes import project_options, security_check
     from buildrunner.security.quality import QualitySettings, check_quality
-    from buildrunner.security.quality_wiring import security_check_for
 
     overrides = {"quality.coverage_threshold": threshold}
-    section = state.config(overrides).config.quality
+    config = state.config(overrides).config
+    section = config.quality
+    root = state.paths.worktree_root
     settings = QualitySettings(
         gates=gates or section.gates,
         coverage_threshold=section.coverage_threshold,
@@ -69,9 +71,8 @@ def check_command(
         lint_commands=section.lint_commands,
         command_timeout=section.command_timeout,
     )
-    report = check_quality(
-        state.paths.root, settings, security_check=security_check_for(state.paths, state.config())
-    )
+    options = project_options(config.security, root)
+    report = check_quality(root, settings, security_check=security_check(root, options))
     if output_format == "json":
         emit_json(report.to_json())
     else:

@@ -21,7 +21,7 @@ FORMATS = ("text", "json", "sarif")
 
 @click.group("security")
 def security_group() -> None:
-    """Find leaked secrets in files, the git index and history; hooks and baselines.
+    """Find leaked secrets and SQL injection in files, the index and history; hooks, baselines.
 
     Example: br security scan . --format sarif --output br.sarif
     """
@@ -107,6 +107,7 @@ def _emit(text: str, output: Path | None, state: CliState) -> None:
 )
 @click.option("--no-baseline", is_flag=True, help="Report findings even if they are baselined.")
 @click.option("--no-secrets", is_flag=True, help="Do not run the secret analyzer.")
+@click.option("--no-sql", is_flag=True, help="Do not run the SQL-injection analyzer.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
 @click.option("--max-file-size", metavar="SIZE", help='Skip larger files (e.g. "5MB").')
 @click.pass_obj
@@ -120,10 +121,12 @@ def scan_command(
     baseline: Path | None,
     no_baseline: bool,
     no_secrets: bool,
+    no_sql: bool,
     jobs: int | None,
     max_file_size: str | None,
 ) -> int:
-    """Scan PATHS (default: the current directory), the index or history for secrets.
+    """Scan PATHS (default: the current directory), the index or history for secrets and SQL
+    injection.
 
     Use - to read standard input. Exit 1 when something new is found.
 
@@ -135,7 +138,8 @@ def scan_command(
         raise UsageError("give either PATHS or --staged/--history, not both")
     if Path("-") in paths and len(paths) > 1:
         raise UsageError("- (standard input) cannot be combined with other paths")
-    disabled = ("secrets",) if no_secrets else ()
+    disabled: tuple[str, ...] = ("secrets",) if no_secrets else ()
+    disabled += ("sql",) if no_sql else ()
     options = _options(
         state,
         jobs=jobs,
@@ -197,7 +201,7 @@ def _render(report: Any, output_format: str, output: Path | None, state: CliStat
 @security_group.command("check")
 @click.pass_obj
 def check_command(state: CliState) -> int:
-    """Pre-commit check: block the commit if the staged changes add a secret.
+    """Pre-commit check: block the commit if the staged changes add a secret or SQL injection.
 
     Reads the git index, not the working tree; exit 1 blocks the commit.
 
@@ -212,13 +216,24 @@ def check_command(state: CliState) -> int:
         return ExitCode.OK
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(render_text(report, color=color))
-    sys.stdout.write(
-        "\nCommit blocked: the staged changes add secrets. Remove them (and rotate them),\n"
-        "mark an intended value with a `br:allow` comment on its line, or accept the current\n"
-        "findings with `br security baseline update`. Bypass once: git commit --no-verify\n"
-    )
+    if all(finding.kind == "secret" for finding in report.findings):
+        sys.stdout.write(
+            "\nCommit blocked: the staged changes add secrets. Remove them (and rotate them),\n"
+            "mark an intended value with a `br:allow` comment on its line, or accept the current\n"
+            "findings with `br security baseline update`. Bypass once: git commit --no-verify\n"
+        )
+    else:
+        sys.stdout.write(_BLOCKED_SQL)
     sys.stdout.flush()
     return ExitCode.FINDINGS
+
+
+_BLOCKED_SQL = (
+    "\nCommit blocked: the staged changes add secrets or SQL built from untrusted input.\n"
+    "Remove secrets (and rotate them); pass values to SQL as parameters. Mark an intended\n"
+    "line with `br:allow` (or `# nosec`), or accept the current findings with\n"
+    "`br security baseline update`. Bypass once: git commit --no-verify\n"
+)
 
 
 @security_group.command("rules")
@@ -271,15 +286,16 @@ def hooks_group() -> None:
 
 
 @hooks_group.command("install")
+@click.option("--with-quality", is_flag=True, help="Also run the quality gate (br quality check).")
 @click.pass_obj
-def hooks_install_command(state: CliState) -> int:
+def hooks_install_command(state: CliState, with_quality: bool) -> int:
     """Install the pre-commit hook (an existing hook is kept and chained).
 
-    Example: br security hooks install
+    Example: br security hooks install --with-quality
     """
     from buildrunner.security.hooks import install_hook
 
-    change = install_hook(_require_git(state))
+    change = install_hook(_require_git(state), with_quality=with_quality)
     click.echo(f"pre-commit hook {change.action}: {change.path}")
     if change.chained is not None:
         click.echo(f"the previous hook runs after br: {change.chained}")

@@ -43,6 +43,12 @@ def _regexes(values: tuple[str, ...]) -> str | None:
     return None
 
 
+def _known_gap_checks(value: tuple[str, ...]) -> str | None:
+    known = ("env-files", "private-keys", "ci-credentials", "history", "hook", "baseline")
+    unknown = [check for check in value if check not in known]
+    return f"unknown check {unknown[0]!r}; choose from {', '.join(known)}" if unknown else None
+
+
 @dataclass(frozen=True)
 class SecurityConfig:
     """Secret scanning: limits, allowlists, the baseline and the pre-commit hook."""
@@ -71,6 +77,19 @@ class SecurityConfig:
     )
     disabled_rules: tuple[str, ...] = setting(
         (), "Rule ids that never report (see `br security rules`)."
+    )
+
+    # --- SQL injection and gap analysis (issue 4) ---
+    sql: bool = setting(
+        True,
+        "Run the SQL-injection analyzer on Python and JS/TS files (`--no-sql` turns it off "
+        "for one run).",
+    )
+    gap_checks: tuple[str, ...] = setting(
+        ("env-files", "private-keys", "ci-credentials", "history", "hook", "baseline"),
+        "Checks `br gaps analyze` runs (env-files, private-keys, ci-credentials, history, "
+        "hook, baseline).",
+        check=_known_gap_checks,
     )
 
 

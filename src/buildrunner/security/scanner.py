@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from buildrunner.security.analyzers import Analyzer, Source, select_analyzers
+from buildrunner.security.analyzers import Analyzer, Source, SourceSkippedError, select_analyzers
 from buildrunner.security.baseline import Baseline, load_baseline
 from buildrunner.security.catalog import RuleInfo
 from buildrunner.security.files import (
@@ -89,9 +89,11 @@ class Engine:
     def rules(self) -> dict[str, RuleInfo]:
         return {info.id: info for a in self.analyzers for info in a.rules()}
 
-    def analyze(self, source: Source) -> tuple[list[Finding], int]:
+    def analyze(
+        self, source: Source, skipped: list[SkippedFile] | None = None
+    ) -> tuple[list[Finding], int]:
         """Findings of every analyzer on `source` (mapped, filtered) and how many were
-        suppressed inline."""
+        suppressed inline. An analyzer that cannot read the source adds it to `skipped`."""
         kept: list[Finding] = []
         suppressed = 0
         for analyzer in self.analyzers:
@@ -102,7 +104,13 @@ class Engine:
                 if source.full is None:
                     continue
                 target = source.full
-            for finding in analyzer.analyze(target):
+            try:
+                found = analyzer.analyze(target)
+            except SourceSkippedError as exc:
+                if skipped is not None:
+                    skipped.append(SkippedFile(source.path, exc.reason))
+                continue
+            for finding in found:
                 if finding.rule_id in self._disabled:
                     continue
                 markers = analyzer.suppression_markers
@@ -118,8 +126,9 @@ class Engine:
         return kept, suppressed
 
     def scan_source(self, source: Source) -> Partial:
-        findings, suppressed = self.analyze(source)
-        return Partial(findings, [], 1, len(source.data), suppressed)
+        skipped: list[SkippedFile] = []
+        findings, suppressed = self.analyze(source, skipped)
+        return Partial(findings, skipped, 1, len(source.data), suppressed)
 
 
 def _finalize(finding: Finding, source: Source, line: int, end_line: int) -> Finding:
