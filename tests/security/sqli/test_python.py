@@ -495,3 +495,21 @@ def test_extra_sources_and_non_sql(name: str) -> None:
 def test_file_without_sinks_or_sql_is_not_parsed() -> None:
     # broken, but nothing in it could be a finding: no parse, so no "skipped" either
     assert analyze_source("def f(:\n    return 1\n", "plain.py").skipped is None
+
+
+def test_nested_functions_and_lambdas_see_the_enclosing_variables() -> None:
+    source = textwrap.dedent(
+        """
+        def view(request, db):
+            name = request.GET["name"]
+            table = "users"
+
+            def run(cur):
+                cur.execute(f"SELECT * FROM {table} WHERE name = '{name}'")  # expect: py-sqli-execute
+
+            db.with_cursor(run)
+            db.each(lambda cur: cur.execute("DELETE FROM t WHERE n = '" + name + "'"))  # expect: py-sqli-execute
+            db.each(lambda cur: cur.execute(f"DELETE FROM {table}"))
+        """
+    ).lstrip("\n")
+    assert found(source) == expected(source)

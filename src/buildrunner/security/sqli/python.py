@@ -142,9 +142,15 @@ class ModuleAnalysis:
         for info in self.classes.values():
             for method in info.methods.values():
                 owners[id(method)] = info
-        for node in ast.walk(self.tree):
+        # Functions nested in functions are analysed where they are defined, with the
+        # variables around them in scope (see FlowScope.stmt); here only the outermost ones.
+        stack: list[ast.AST] = list(ast.iter_child_nodes(self.tree))
+        while stack:
+            node = stack.pop(0)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 yield node, owners.get(id(node))
+            elif not isinstance(node, ast.Lambda | ast.expr):
+                stack.extend(ast.iter_child_nodes(node))
 
     def returns_value(self, fn: FunctionNode) -> bool:
         """Whether `fn` returns something (a lambda, a ``return x``, a ``yield``)."""

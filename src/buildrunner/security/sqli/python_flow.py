@@ -78,11 +78,13 @@ class FlowScope:
         self._flush_pending()
         return out if out is not None else env
 
-    def run_function(self) -> None:
+    def run_function(self, closure: Env | None = None) -> None:
+        """Analyse the function on its own: parameters untrusted unless typed, and the
+        variables of the enclosing function (`closure`) in scope."""
         fn = self.fn
         if fn is None:
             return
-        env = self._standalone_params(fn)
+        env = {**(closure or {}), **self._standalone_params(fn)}
         if isinstance(fn, ast.Lambda):
             self.ev(fn.body, env)
         else:
@@ -206,12 +208,28 @@ class FlowScope:
             for name in self.refine(node.test, True):
                 env[name] = SAFE
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if self.fn is not None and not self.inline:
+                self._nested(node, env)
             env[node.name] = SAFE
         elif isinstance(node, ast.Delete):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     env.pop(target.id, None)
         return env
+
+    def _nested(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, env: Env
+    ) -> None:
+        """A function (or class) defined inside a function: analysed here, seeing `env`."""
+        if isinstance(node, ast.ClassDef):
+            info = self.m.classes.get(node.name)
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                    scope = type(self)(self.m, method, self.m.tree, is_method=True, class_info=info)
+                    scope.run_function(closure=dict(env))
+            return
+        scope = type(self)(self.m, node, self.m.tree, is_method=False, class_info=None)
+        scope.run_function(closure=dict(env))
 
     def _aug_assign(self, node: ast.AugAssign, env: Env) -> None:
         current = self.ev(load(node.target), env)

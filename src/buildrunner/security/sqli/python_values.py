@@ -102,7 +102,12 @@ class ValueScope(FlowScope):
             return value
         if isinstance(node, ast.Starred):
             return self.ev(node.value, env)
-        if isinstance(node, ast.Lambda | ast.Slice):
+        if isinstance(node, ast.Lambda):
+            if self.fn is not None and not self.inline:
+                scope = type(self)(self.m, node, self.m.tree, is_method=False, class_info=None)
+                scope.run_function(closure=dict(env))
+            return SAFE
+        if isinstance(node, ast.Slice):
             return SAFE
         return UNSAFE
 
