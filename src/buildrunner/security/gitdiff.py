@@ -207,8 +207,9 @@ def history_changes(repo: Path, rev_range: str | None = None) -> Iterator[FileCh
         errors.seek(0)
         stderr = errors.read()
     if code != 0:
-        if b"does not have any commits" in stderr:
-            return
+        unborn = b"does not have any commits" in stderr or b"bad revision 'HEAD'" in stderr
+        if rev_range is None and unborn:
+            return  # no commit yet: no history
         raise _revision_error(stderr, rev_range or "HEAD")
 
 

@@ -8,6 +8,7 @@ every kind of finding. Large path scans run in worker processes (``--jobs``).
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +45,7 @@ from buildrunner.security.report import (
 from buildrunner.security.suppression import is_suppressed
 
 Clock = Callable[[], float]
+logger = logging.getLogger("buildrunner.security")
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 """Below this much text a scan stays in one process (starting workers costs more)."""
@@ -218,6 +220,22 @@ def _report(
         files_skipped=len(result.skipped),
         bytes_scanned=result.bytes,
         duration_ms=round((clock() - started) * 1000),
+    )
+    for skipped in result.skipped:
+        logger.debug("skipped %s: %s %s", skipped.path, skipped.reason, skipped.detail)
+    for finding in findings:
+        logger.debug(
+            "finding %s %s:%d %s", finding.rule_id, finding.path, finding.line, finding.masked
+        )
+    logger.info(
+        "%s scan: %d new findings, %d baselined, %d suppressed, %d files, %d skipped, %d ms",
+        mode,
+        len(findings),
+        baselined,
+        result.suppressed,
+        stats.files_scanned,
+        stats.files_skipped,
+        stats.duration_ms,
     )
     return ScanReport(
         findings=tuple(findings),

@@ -24,6 +24,7 @@ from buildrunner.security.secrets.filters import (
     shannon_entropy,
 )
 from buildrunner.security.secrets.rule import PRECEDENCE_GENERIC, SecretRule
+from buildrunner.security.secrets.rules.keys import jwt_is_credential
 
 PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "pw", "passcode"})
 TOKEN_WORDS = frozenset(
@@ -310,6 +311,10 @@ _NUMERIC = re.compile(r"^[\d.,:_+\-/ ]+$")
 _PATH = re.compile(r"^(?:[A-Za-z]:)?[~.]{0,2}[/\\](?:[\w.@-]+[/\\])*[\w.@-]*$")
 _FILE_NAME = re.compile(r"^[\w.-]+\.[A-Za-z][A-Za-z0-9]{0,5}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|->)[A-Za-z_$][A-Za-z0-9_$]*)*$")
+_DIGITS = re.compile(r"\d+")
+_SEPARATED = re.compile(r"[_.\-]")
+_SPLIT = re.compile(r"[_.\-]+")
+_WORDISH = re.compile(r"^[a-z]{3,}\d{0,2}$")
 _FORMAT = re.compile(r"\{[\w.]*\}|%[-+ #0-9.]*[sdifr]|%\(\w+\)")
 _HASH_PREFIXES = ("$2a$", "$2b$", "$2y$", "$argon2", "$pbkdf2", "pbkdf2_", "$scrypt", "$6$", "$5$")
 VALUE_STOPWORDS: tuple[str, ...] = (
@@ -393,6 +398,14 @@ def _wordiness(value: str) -> float:
     return covered / len(value) if value else 0.0
 
 
+def _is_word_chain(value: str) -> bool:
+    """``user_profile_name``, ``cache-key-v2``: lower-case words joined by separators."""
+    if value.lower() != value or not _SEPARATED.search(value):
+        return False
+    segments = _SPLIT.split(value)
+    return sum(1 for s in segments if _WORDISH.match(s)) >= 2
+
+
 def _char_classes(value: str) -> int:
     return sum(
         (
@@ -419,6 +432,8 @@ def is_strong_value(value: str, word: str) -> bool:
         return False
     if is_placeholder(value):
         return False
+    if value.startswith("eyJ") and value.count(".") == 2:
+        return jwt_is_credential(value)  # a public JWT (Supabase anon key) is no secret
     entropy = shannon_entropy(value)
     classes = _char_classes(value)
     has_digit = any(c.isdigit() for c in value)
@@ -430,9 +445,11 @@ def is_strong_value(value: str, word: str) -> bool:
         return (classes >= 3 and entropy >= 2.5) or (
             classes >= 2 and len(value) >= 12 and entropy >= 3.0
         )
-    if len(value) < 16 or _wordiness(value) >= 0.6:
+    if len(value) < 16 or _is_word_chain(value):
         return False
-    if not has_digit and (len(value) < 20 or _case_switch_rate(value) < 0.3):
+    digit_runs = len(_DIGITS.findall(value))
+    mixed = _case_switch_rate(value) >= 0.3 and len(value) >= 20
+    if not (digit_runs >= 2 or mixed or (alphabet_size(value) == 16 and has_digit)):
         return False
     floor = 0.75 * min(math.log2(alphabet_size(value)), math.log2(len(value)))
     return classes >= 2 and entropy > max(floor, 3.0)

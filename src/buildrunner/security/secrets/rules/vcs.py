@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from buildrunner.security.secrets.rule import SecretRule
+from buildrunner.security.secrets.rule import PRECEDENCE_STRUCTURE, SecretRule
 from buildrunner.security.secrets.rules._build import (
     RIGHT_URLSAFE,
     base62_crc32_valid,
@@ -169,8 +169,10 @@ RULES: tuple[SecretRule, ...] = (
         id="npmrc-auth-token",
         title="Registry token in .npmrc",
         keywords=("_authtoken", "_auth=", "_password="),
-        pattern=r"(?i:_authToken|_auth|_password)\s*=\s*[\"']?(?P<secret>[A-Za-z0-9+/=._-]{16,})",
+        pattern=r"(?m:(?:^|(?<=[:\s]))(?i:_authToken|_auth|_password))[ \t]*=[ \t]*[\"']?"
+        r"(?P<secret>[A-Za-z0-9+/=._-]{16,})",
         severity="high",
+        precedence=PRECEDENCE_STRUCTURE,
         entropy=3.5,
         description="An auth token, base64 credentials or password for a registry in .npmrc.",
     ),
