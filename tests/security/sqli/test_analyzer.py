@@ -188,3 +188,21 @@ def test_hook_path_imports_tree_sitter_only_for_js(
     )
     expected = "['tree_sitter']" if imports_tree_sitter else "[]"
     assert proc.stderr.strip().splitlines()[-1] == f"1 {expected}"
+
+
+def test_files_without_sql_do_not_load_the_analysers(git_repo: Path) -> None:
+    write(git_repo, {"util.py": "def add(a, b):\n    return a + b\n", "ui.js": "export const x = 1;\n"})
+    git(git_repo, "add", "util.py", "ui.js")
+    probe = (
+        "import sys\n"
+        "from buildrunner.cli.main import main\n"
+        "code = main(['security', 'check'])\n"
+        "loaded = sorted(m for m in ('buildrunner.security.sqli.python',\n"
+        "                            'buildrunner.security.sqli.javascript', 'tree_sitter')\n"
+        "                if m in sys.modules)\n"
+        "print(code, loaded, file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, check=False
+    )
+    assert proc.stderr.strip().splitlines()[-1] == "0 []"

@@ -26,12 +26,18 @@ def is_sql_candidate(path: str | PurePath) -> bool:
 
 def analyze_source(source: str, path: str | PurePath) -> SqlAnalysis:
     """Analyse one file's text; the language comes from the suffix of `path`."""
+    from buildrunner.security.sqli.sqltext import may_hold_javascript_sql, may_hold_python_sql
+
     suffix = PurePath(str(path)).suffix.lower()
     if suffix in PYTHON_SUFFIXES:
+        if not may_hold_python_sql(source):  # decided before the analyser is even imported
+            return SqlAnalysis(language="python")
         from buildrunner.security.sqli.python import analyze_python
 
         return analyze_python(source, path=str(path))
     if suffix in JAVASCRIPT_SUFFIXES:
+        if not may_hold_javascript_sql(source):
+            return SqlAnalysis(language="javascript")
         from buildrunner.security.sqli.javascript import analyze_javascript
 
         return analyze_javascript(source, path=str(path))
