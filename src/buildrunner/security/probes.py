@@ -60,7 +60,8 @@ def gap_probes(root: Path, options: ScanOptions) -> GapProbes:
     def hook_installed(repo: Path) -> bool:
         from buildrunner.security.hooks import hook_status
 
-        return hook_status(repo).installed
+        status = hook_status(repo)
+        return status.installed or (status.foreign and _uses_pre_commit_framework(repo))
 
     def current_findings(repo: Path) -> tuple[int, bool, int]:
         from buildrunner.security.scanner import scan_paths
@@ -76,6 +77,18 @@ def gap_probes(root: Path, options: ScanOptions) -> GapProbes:
         hook_installed=hook_installed,
         current_findings=current_findings,
     )
+
+
+def _uses_pre_commit_framework(repo: Path) -> bool:
+    """The pre-commit framework's hook is installed and its config runs one of br's hooks."""
+    import re
+
+    config = repo / ".pre-commit-config.yaml"
+    try:
+        text = config.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"(?m)^\s*-?\s*id:\s*['\"]?br-", text) is not None
 
 
 def _has_commits(repo: Path) -> bool:
