@@ -124,6 +124,8 @@ class Engine:
                 changed = target.changed_lines
                 if changed is not None and not any(n in changed for n in range(line, end_line + 1)):
                     continue
+                if finding.related_line:
+                    finding = replace(finding, related_line=target.file_line(finding.related_line))
                 kept.append(_finalize(finding, source, line, end_line))
         return kept, suppressed
 

@@ -108,6 +108,25 @@ def test_sarif_rules_carry_cwe_89(tmp_path: Path) -> None:
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
 
 
+def test_sarif_points_at_the_construction_line_and_validates(tmp_path: Path) -> None:
+    import jsonschema
+
+    write(
+        tmp_path,
+        {"a.py": "def f(cur, x):\n    q = 'SELECT * FROM t WHERE a = ' + x\n    cur.execute(q)\n"},
+    )
+    report = scan_paths(["."], root=tmp_path, cwd=tmp_path, options=SQL_ONLY)
+    sarif = json.loads(render(report, "sarif"))
+    schema_path = Path(__file__).resolve().parent.parent / "data" / "sarif-schema-2.1.0.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(schema)(schema).validate(sarif)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+    (related,) = result["relatedLocations"]
+    assert related["physicalLocation"]["region"] == {"startLine": 2}
+    assert "related_line" not in json.loads(render(report, "json"))["findings"][0]
+
+
 def test_fingerprint_survives_moved_lines(tmp_path: Path) -> None:
     write(tmp_path, {"a.py": VULN_PY})
     before = scan_paths(["."], root=tmp_path, cwd=tmp_path, options=SQL_ONLY)
@@ -191,7 +210,10 @@ def test_hook_path_imports_tree_sitter_only_for_js(
 
 
 def test_files_without_sql_do_not_load_the_analysers(git_repo: Path) -> None:
-    write(git_repo, {"util.py": "def add(a, b):\n    return a + b\n", "ui.js": "export const x = 1;\n"})
+    write(
+        git_repo,
+        {"util.py": "def add(a, b):\n    return a + b\n", "ui.js": "export const x = 1;\n"},
+    )
     git(git_repo, "add", "util.py", "ui.js")
     probe = (
         "import sys\n"

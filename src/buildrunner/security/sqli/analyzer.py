@@ -76,6 +76,7 @@ def _finding(source: Source, found: SqlFinding) -> Finding:
         key_path=source.key_path,
         content_hash=_content_hash(source, found),
         snippet=snippet,
+        related_line=found.built_line if found.built_line != found.line else 0,
     )
 
 
