@@ -476,6 +476,17 @@ EXTRA_CASES: dict[str, str] = {
                 cursor.execute(TEMPLATE.format(**fields))  # expect: py-sqli-execute
                 cursor.execute("SELECT * FROM t WHERE a = '%(a)s'" % locals())  # expect: py-sqli-execute
     """,
+    "string-template-and-format-map": """
+        from string import Template
+
+        QUERIES = {"users": "SELECT * FROM users", "orders": "SELECT * FROM orders"}
+
+        def rows(cur, table, values, name):
+            cur.execute(Template("SELECT * FROM $t").substitute(t=table))  # expect: py-sqli-execute
+            cur.execute("SELECT * FROM {t}".format_map(values))  # expect: py-sqli-execute
+            cur.execute(QUERIES[name])
+            cur.execute(Template("SELECT * FROM $t").substitute(t="users"))
+    """,
     "urls-and-http-are-not-sql": """
         import requests
 

@@ -89,7 +89,7 @@ class Scope(ValueScope):
         if name in SAFE_CALLS or is_sanitizer(name) or qualified.startswith(("math.", "uuid.")):
             return SAFE
         if name in PASSTHROUGH_CALLS:
-            return join([a.plain() if not a.built else a for a in args]) if args else SAFE
+            return join(args) if args else SAFE
         values = [*args, *kwargs.values()]
         self._unknown_sink(node, name, values)
         if name in BOOL_METHODS:
@@ -216,6 +216,9 @@ class Scope(ValueScope):
         line = node.lineno
         if name == "format":
             return self._format(node, receiver, args, kwargs)
+        if name in {"format_map", "substitute", "safe_substitute"}:
+            # str.format_map(d), string.Template(...).substitute(**values)
+            return build([receiver, *args, *kwargs.values()], node.lineno, f".{name}()")
         if name == "join" and args:
             return (
                 build([receiver, args[0], receiver], line, ".join()")

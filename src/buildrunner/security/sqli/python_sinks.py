@@ -125,7 +125,8 @@ SAFE_CALLS = frozenset(
 
 PASSTHROUGH_CALLS = frozenset(
     {"str", "repr", "sorted", "list", "tuple", "set", "frozenset", "reversed", "iter", "next",
-     "dict", "min", "max", "sum", "filter", "map", "format", "textwrap", "dedent", "cast"}
+     "dict", "min", "max", "sum", "filter", "map", "format", "textwrap", "dedent", "cast",
+     "Template"}
 )  # fmt: skip
 """Functions whose result carries the taint of their arguments."""
 
