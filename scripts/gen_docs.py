@@ -5,8 +5,8 @@
     python scripts/gen_docs.py --check  # exit 1 and list stale pages (used by `make check`)
 
 Pages: the CLI reference (every command's --help), the configuration keys (from the schema),
-the database schema (from the migrations). Subsystems add their own generators to GENERATORS
-(the security rule catalog, for instance).
+the database schema (from the migrations), the secret rule catalog (from the registry).
+Subsystems add their own generators to GENERATORS.
 """
 
 from __future__ import annotations
@@ -121,10 +121,41 @@ def _dedent(sql: str) -> str:
     return "\n".join([lines[0], *(line[cut:] for line in lines[1:])])
 
 
+def rules_reference() -> str:
+    """The secret rule catalog, from the registry (one table per family)."""
+    from buildrunner.security.secrets.rules import BUILTIN_RULES, FAMILIES
+
+    lines = [
+        HEADER + "# Secret detection rules\n",
+        f"{len(BUILTIN_RULES)} built-in rules, all CWE-798 (hard-coded credentials). Rule ids are "
+        "permanent: baselines, `br:allow` reviews and `security.disabled_rules` name them. "
+        "A rule's regex runs only where one of its keywords occurs (one Aho-Corasick pass). "
+        "See [security.md](../security.md).\n",
+    ]
+    for family, rules in FAMILIES:
+        lines += [
+            f"## {family}\n",
+            "| id | title | severity | keywords | entropy floor |",
+            "| --- | --- | --- | --- | ---: |",
+        ]
+        for rule in rules:
+            keywords = ", ".join(f"`{k}`" for k in rule.keywords[:6])
+            if len(rule.keywords) > 6:
+                keywords += f" (+{len(rule.keywords) - 6})"
+            keywords = keywords.replace("|", "\\|")
+            floor = f"{rule.entropy:g}" if rule.entropy else "-"
+            lines.append(
+                f"| `{rule.id}` | {rule.title} | {rule.severity} | {keywords} | {floor} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "cli.md": cli_reference,
     "configuration-keys.md": configuration_reference,
     "schema.md": schema_reference,
+    "rules.md": rules_reference,
 }
 
 

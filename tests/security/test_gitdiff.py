@@ -42,18 +42,13 @@ deleted file mode 100644
 def test_parse_patch_maps_added_lines_to_file_lines() -> None:
     changes = list(parse_patch(PATCH.splitlines(keepends=True)))
     summary = [(c.commit, c.path, c.binary, c.numbers, c.lines) for c in changes]
+    content = [b"added four", b"+++ looks like a header but is content", b"new twelve"]
     assert summary == [
-        (
-            "aaaa",
-            "x.py",
-            False,
-            [4, 5, 12],
-            [b"added four", b"+++ looks like a header but is content", b"new twelve"],
-        ),
+        ("aaaa", "x.py", False, [4, 5, 12], content),
         ("aaaa", "sp aceé.txt", False, [1], [b"hello"]),
         ("aaaa", "img.png", True, [], []),
         ("bbbb", "", False, [], []),
-    ]  # fmt: skip
+    ]
 
 
 def test_unquote_path() -> None:

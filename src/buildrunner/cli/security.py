@@ -207,13 +207,14 @@ def check_command(state: CliState) -> int:
 
     Example: br security check
     """
-    from buildrunner.security.formats.text import render_text
     from buildrunner.security.scanner import scan_staged
 
     options = _options(state)
     report = scan_staged(_require_git(state), cwd=state.cwd, options=options)
     if not report.findings:
         return ExitCode.OK
+    from buildrunner.security.formats.text import render_text
+
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     sys.stdout.write(render_text(report, color=color))
     if all(finding.kind == "secret" for finding in report.findings):

@@ -3,6 +3,8 @@ the near misses it must stay quiet on (identifiers, references, paths, hashes, p
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from buildrunner.security.secrets.rules.generic import is_secret_name, is_strong_value
@@ -10,6 +12,12 @@ from tests.security.secrets.rulecases import RuleCase, check_case, found
 from tests.security.tokens import HEX, Tokens
 
 t = Tokens(606)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
 R = "generic-secret"
 
 CASES = [
@@ -55,6 +63,7 @@ CASES = [
             f'password: str = "{t.password()}"',
             f'connect(host="db", password="{t.password()}")',
             f'headers = {{"X-Api-Key": "{t.generic()}"}}',
+            f'DOCKER = {{"auths": {{"r.io": {{"auth": "{_b64("ci:" + t.password())}"}}}}}}',
         ],
         [
             "token = get_token()",
@@ -77,6 +86,9 @@ CASES = [
             'auth_header = "Authorization"',
             "('User:Pass', 'www.python.org:080')",
             'request_id = "123e4567-e89b-12d3-a456-426614174000"',
+            "'HTTPPasswordMgrWithPriorAuth', 'AbstractBasicAuthHandler',",
+            f"auth = '{_b64('isaacs:not my real password')}'",
+            f"password = '{_b64('changeme-please')}'",
         ],
         path="app/settings.py",
     ),

@@ -11,6 +11,8 @@ in a random ``n``-character string over ``k`` symbols has a chance of about
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import itertools
 import math
@@ -46,8 +48,11 @@ PLACEHOLDER_WORDS: tuple[str, ...] = (
     "....",
     "<",
     ">",
+    "…",
+    "\xe2\x80\xa6",
 )
-"""Substrings (lower case) that mark a token body as made up. Checked on bodies up to
+"""Substrings (lower case) that mark a token body as made up (the last two: the ellipsis of a
+masked value, as text and as the UTF-8 bytes the detector sees). Checked on bodies up to
 ``MAX_WORD_CHECK`` characters: in longer random bodies a four-letter word can occur by chance."""
 
 MAX_WORD_CHECK = 160
@@ -191,3 +196,20 @@ def is_placeholder(body: str) -> bool:
         return True
     threshold = _chance_threshold(len(body), alphabet_size(body))
     return longest_run(body) >= threshold or longest_sequence(lowered) >= max(threshold, 5)
+
+
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
+
+
+def decoded_text(value: str) -> str | None:
+    """`value` base64-decoded, if that gives printable text (``dXNlcjpwYXNz`` -> ``user:pass``).
+
+    Random key material never decodes to printable text; encoded phrases and credentials do.
+    """
+    if not _BASE64.match(value) or len(value) % 4 not in (0, 2, 3):
+        return None
+    try:
+        text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return text if text.isprintable() and len(text) >= 4 else None

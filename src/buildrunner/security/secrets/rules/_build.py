@@ -78,4 +78,9 @@ def decodes_to_credentials(value: str) -> bool:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return False
     user, sep, password = decoded.partition(":")
-    return bool(sep and user and password and decoded.isprintable() and len(password) >= 3)
+    if not (sep and user and password and decoded.isprintable() and len(password) >= 3):
+        return False
+    from buildrunner.security.secrets.filters import has_placeholder_word
+
+    lowered = password.lower()
+    return not has_placeholder_word(password) and lowered not in ("password", "pass", "secret")

@@ -19,6 +19,8 @@ import re
 
 from buildrunner.security.secrets.filters import (
     alphabet_size,
+    decoded_text,
+    has_placeholder_word,
     is_placeholder,
     is_reference,
     shannon_entropy,
@@ -432,6 +434,11 @@ def is_strong_value(value: str, word: str) -> bool:
         return False
     if is_placeholder(value):
         return False
+    plain = decoded_text(value)
+    if plain is not None and (
+        has_placeholder_word(plain) or any(stop in plain.lower() for stop in VALUE_STOPWORDS)
+    ):
+        return False  # base64 of "not my real password", "user:changeme"
     if value.startswith("eyJ") and value.count(".") == 2:
         return jwt_is_credential(value)  # a public JWT (Supabase anon key) is no secret
     entropy = shannon_entropy(value)
@@ -442,13 +449,15 @@ def is_strong_value(value: str, word: str) -> bool:
     if word in PASSWORD_WORDS:
         if _wordiness(value) >= 0.8 and classes < 3:
             return False
+        if len(value) >= 16 and entropy < 3.3:
+            return False  # long but repetitive: "-KEY-key-key-key-pass"
         return (classes >= 3 and entropy >= 2.5) or (
             classes >= 2 and len(value) >= 12 and entropy >= 3.0
         )
-    if len(value) < 16 or _is_word_chain(value):
+    if len(value) < 16 or _is_word_chain(value) or _wordiness(value) >= 0.8:
         return False
     digit_runs = len(_DIGITS.findall(value))
-    mixed = _case_switch_rate(value) >= 0.3 and len(value) >= 20
+    mixed = _case_switch_rate(value) >= 0.3
     if not (digit_runs >= 2 or mixed or (alphabet_size(value) == 16 and has_digit)):
         return False
     floor = 0.75 * min(math.log2(alphabet_size(value)), math.log2(len(value)))
@@ -512,12 +521,7 @@ KEYWORDS: tuple[str, ...] = (
     'pass"',
     "pass'",
     "_pw",
-    "privatekey",
-    "accesskey",
-    "signingkey",
-    "masterkey",
-    "clientkey",
-    "appkey",
+    *(prefix + "key" for prefix in KEY_COMPOUNDS),
 )
 
 RULES: tuple[SecretRule, ...] = (

@@ -18,6 +18,7 @@ _PEM_LABEL = (
 _PEM_HEADER_LINE = re.compile(r"^\s*[A-Za-z-]+:\s.*$", re.MULTILINE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 _ESCAPES = re.compile(r"\\+[nr]|\\\\")
+_CODE_ESCAPE = re.compile(r"\\[xuUnrt0-7]")
 _PEM_MARKERS = re.compile(r"-----(?:BEGIN|END)[A-Z0-9 ]*-----")
 
 DEFAULT_PASSWORDS: frozenset[str] = frozenset(
@@ -133,6 +134,8 @@ def strong_password(password: str, user: str = "") -> bool:
     symbols or upper case (for URLs of any scheme, where test strings abound)."""
     if not password_is_real(password, user) or len(password) < 6:
         return False
+    if _CODE_ESCAPE.search(password):
+        return False  # "\xa1\xa2" in source code is an escape sequence, not a password
     kinds = sum(
         (
             any(c.islower() for c in password),
