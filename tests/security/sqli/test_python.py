@@ -487,6 +487,22 @@ EXTRA_CASES: dict[str, str] = {
             cur.execute(QUERIES[name])
             cur.execute(Template("SELECT * FROM $t").substitute(t="users"))
     """,
+    "branches-decided-by-constants": """
+        def view(request, cur):
+            param = request.args.get("q")
+            num = 86
+            if (7 * 42) - num > 200:
+                bar = "constant"
+            else:
+                bar = param
+            cur.execute("SELECT * FROM t WHERE a = '" + bar + "'")
+            guess = "ABC"
+            other = "safe" if guess[1] == "X" else param
+            cur.execute("SELECT * FROM t WHERE a = '" + other + "'")  # expect: py-sqli-execute
+            if num > 200:
+                bar = param
+            cur.execute(f"SELECT * FROM t WHERE a = '{bar}'")
+    """,
     "urls-and-http-are-not-sql": """
         import requests
 

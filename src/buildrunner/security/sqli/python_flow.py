@@ -30,6 +30,7 @@ from buildrunner.security.sqli.python_sinks import (
     VALIDATING_FUNCTIONS,
     VALIDATING_METHODS,
 )
+from buildrunner.security.sqli.python_static import literal_names, static_truth
 from buildrunner.security.sqli.taint import (
     DB,
     SAFE,
@@ -59,6 +60,7 @@ class FlowScope:
         callees: tuple[FunctionNode, ...] = (),
     ) -> None:
         self.callees = callees
+        self.constants: dict[str, object] = {}
         self.m = module
         self.fn = fn
         self.is_method = is_method
@@ -85,6 +87,8 @@ class FlowScope:
         if fn is None:
             return
         env = {**(closure or {}), **self._standalone_params(fn)}
+        if not isinstance(fn, ast.Lambda):
+            self.constants = literal_names(fn.body, {a.arg for a in params(fn.args)})
         if isinstance(fn, ast.Lambda):
             self.ev(fn.body, env)
         else:
@@ -246,6 +250,9 @@ class FlowScope:
 
     def _if(self, node: ast.If, env: Env) -> Env | None:
         self.ev(node.test, env)
+        known = static_truth(node.test, self.constants)
+        if known is not None:  # a condition on constants: only one branch ever runs
+            return self.block(node.body if known else node.orelse, env)
         then_env = dict(env)
         for name in self.refine(node.test, True):
             then_env[name] = SAFE

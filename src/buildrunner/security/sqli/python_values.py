@@ -20,6 +20,7 @@ from buildrunner.security.sqli.python_ast import (
     is_str_const,
 )
 from buildrunner.security.sqli.python_flow import FlowScope
+from buildrunner.security.sqli.python_static import static_truth
 from buildrunner.security.sqli.taint import (
     COMPOSED,
     SAFE,
@@ -66,6 +67,9 @@ class ValueScope(FlowScope):
             return self._call(node, env)
         if isinstance(node, ast.IfExp):
             self.ev(node.test, env)
+            known = static_truth(node.test, self.constants)
+            if known is not None:
+                return self.ev(node.body if known else node.orelse, env)
             body_env = dict(env)
             for name in self.refine(node.test, True):
                 body_env[name] = SAFE
