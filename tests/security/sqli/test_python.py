@@ -503,6 +503,18 @@ EXTRA_CASES: dict[str, str] = {
                 bar = param
             cur.execute(f"SELECT * FROM t WHERE a = '{bar}'")
     """,
+    "dict-keys-are-tracked": """
+        def view(request, cur):
+            param = request.form["q"]
+            values = {"safe": "constant", "user": param}
+            values["later"] = param
+            values["fixed"] = "ok"
+            cur.execute(f"SELECT * FROM t WHERE a = '{values['safe']}'")
+            cur.execute(f"SELECT * FROM t WHERE a = '{values['fixed']}'")
+            cur.execute(f"SELECT * FROM t WHERE a = '{values['user']}'")  # expect: py-sqli-execute
+            cur.execute(f"SELECT * FROM t WHERE a = '{values.get('later', 'x')}'")  # expect: py-sqli-execute
+            cur.execute(f"SELECT * FROM t WHERE a = '{values.get('missing', 'x')}'")
+    """,
     "urls-and-http-are-not-sql": """
         import requests
 

@@ -188,6 +188,10 @@ class Scope(ValueScope):
             return SAFE
         if name == "get" and args and not is_str_const(func.value):
             default = args[1] if len(args) > 1 else SAFE
+            key_node = node.args[0]
+            if receiver.fields is not None and isinstance(key_node, ast.Constant):
+                stored = dict(receiver.fields).get(str(key_node.value))
+                return stored if stored is not None else default
             if receiver.enum or not receiver.unsafe:
                 return SAFE if not default.unsafe else default
             return receiver.plain()

@@ -345,7 +345,12 @@ class FlowScope:
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             # d["k"] = v: the container now may hold v
             name = target.value.id
-            env[name] = join([env.get(name, SAFE), value]) if value.unsafe else env.get(name, SAFE)
+            current = env.get(name, SAFE)
+            index = target.slice
+            if isinstance(index, ast.Constant) and isinstance(index.value, str):
+                env[name] = current.with_field(index.value, value)
+            else:
+                env[name] = join([current, value]) if value.unsafe else current
         elif isinstance(target, ast.Attribute):
             key = dotted(target)
             if key:

@@ -34,9 +34,10 @@ _LIMIT = 10**12
 
 
 def literal_names(body: list[ast.stmt], excluded: set[str]) -> dict[str, object]:
-    """Names assigned exactly once in `body` (nested functions aside), to a str/int literal."""
+    """Names assigned exactly once in `body` (nested functions aside) to an expression of
+    constants (``num = 86``, ``target = guess[1]``), with their values."""
     counts: dict[str, int] = {}
-    values: dict[str, object] = {}
+    values: dict[str, ast.expr] = {}
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
@@ -48,16 +49,18 @@ def literal_names(body: list[ast.stmt], excluded: set[str]) -> dict[str, object]
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, int | str)
         ):
-            values[node.targets[0].id] = node.value.value
+            values[node.targets[0].id] = node.value
         stack.extend(ast.iter_child_nodes(node))
-    return {
-        name: value
-        for name, value in values.items()
-        if counts.get(name) == 1 and name not in excluded
-    }
+    single = {n: e for n, e in values.items() if counts.get(n) == 1 and n not in excluded}
+    resolved: dict[str, object] = {}
+    for _ in range(3):  # names defined from other constant names, a few levels deep
+        for name, expr in single.items():
+            if name not in resolved:
+                value = _value(expr, resolved)
+                if value is not _UNKNOWN and isinstance(value, int | str | bool):
+                    resolved[name] = value
+    return resolved
 
 
 def static_truth(test: ast.expr, constants: Constants) -> bool | None:

@@ -28,6 +28,7 @@ from buildrunner.security.sqli.taint import (
     Val,
     build,
     const,
+    dict_val,
     join,
 )
 
@@ -60,6 +61,10 @@ class ValueScope(FlowScope):
             self.ev(node.slice, env)
             if base.enum:
                 return Val(enum=True)
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                stored = base.field(node.slice.value)
+                if stored is not None:
+                    return stored
             return base.plain() if not base.db else SAFE
         if isinstance(node, ast.BinOp):
             return self._binop(node, env)
@@ -88,10 +93,14 @@ class ValueScope(FlowScope):
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
             return join([self.ev(e, env) for e in node.elts]) if node.elts else SAFE
         if isinstance(node, ast.Dict):
+            keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
             for key in node.keys:
                 if key is not None:
                     self.ev(key, env)
-            return join([self.ev(v, env) for v in node.values]) if node.values else SAFE
+            values = [self.ev(v, env) for v in node.values]
+            if all(isinstance(k, str) for k in keys):
+                return dict_val(tuple((str(k), v) for k, v in zip(keys, values, strict=True)))
+            return join(values) if values else SAFE
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
             inner = self._comprehension(node.generators, env)
             return self.ev(node.elt, inner)

@@ -55,6 +55,8 @@ class Val:
     wrapped: Wrapped | None = None
     names: tuple[str, ...] = ()
     enum: bool = False
+    fields: tuple[tuple[str, Val], ...] | None = None
+    """For a dict with constant keys: the value of each key (``d["name"]`` reads one)."""
 
     @property
     def is_injection(self) -> bool:
@@ -64,6 +66,22 @@ class Val:
     def plain(self) -> Val:
         """The same taint, forgetting how it was built (a value read out of it)."""
         return Val(unsafe=self.unsafe, names=self.names)
+
+    def field(self, key: str) -> Val | None:
+        """The value stored under `key` when this is a dict with known keys."""
+        if self.fields is None:
+            return None
+        for name, value in self.fields:
+            if name == key:
+                return value
+        return SAFE
+
+    def with_field(self, key: str, value: Val) -> Val:
+        """This dict after ``d[key] = value`` (a dict of unknown shape just may hold it)."""
+        if self.fields is None:
+            return join([self, value]) if value.unsafe else self
+        fields = (*((k, v) for k, v in self.fields if k != key), (key, value))
+        return dict_val(fields)
 
     def named(self, name: str) -> Val:
         if not self.unsafe or not name or (self.names and self.names[0] == name):
@@ -106,7 +124,24 @@ def join(values: Iterable[Val]) -> Val:
         wrapped=wrapped,
         names=names[:4],
         enum=all(v.enum for v in items),
+        fields=_join_fields(items),
     )
+
+
+def dict_val(fields: tuple[tuple[str, Val], ...]) -> Val:
+    """A dict literal with constant keys: the join of its values, keeping each key's value."""
+    merged = join([v for _, v in fields]) if fields else SAFE
+    return replace(merged, fields=fields)
+
+
+def _join_fields(items: list[Val]) -> tuple[tuple[str, Val], ...] | None:
+    if any(v.fields is None for v in items):
+        return None
+    keys: dict[str, list[Val]] = {}
+    for v in items:
+        for key, value in v.fields or ():
+            keys.setdefault(key, []).append(value)
+    return tuple((key, join(values)) for key, values in keys.items())
 
 
 def build(parts: Iterable[Val], line: int, how: str) -> Val:
