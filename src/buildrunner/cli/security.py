@@ -199,8 +199,9 @@ def _render(report: Any, output_format: str, output: Path | None, state: CliStat
 
 
 @security_group.command("check")
+@click.option("--no-sql", is_flag=True, help="Do not run the SQL-injection analyzer.")
 @click.pass_obj
-def check_command(state: CliState) -> int:
+def check_command(state: CliState, no_sql: bool) -> int:
     """Pre-commit check: block the commit if the staged changes add a secret or SQL injection.
 
     Reads the git index, not the working tree; exit 1 blocks the commit.
@@ -209,7 +210,7 @@ def check_command(state: CliState) -> int:
     """
     from buildrunner.security.scanner import scan_staged
 
-    options = _options(state)
+    options = _options(state, disabled=("sql",) if no_sql else ())
     report = scan_staged(_require_git(state), cwd=state.cwd, options=options)
     if not report.findings:
         return ExitCode.OK

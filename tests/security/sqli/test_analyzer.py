@@ -228,3 +228,12 @@ def test_files_without_sql_do_not_load_the_analysers(git_repo: Path) -> None:
         [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, check=False
     )
     assert proc.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_check_no_sql_lets_the_commit_through(git_repo: Path, br: object) -> None:
+    write(git_repo, {"db.py": VULN_PY})
+    git(git_repo, "add", "db.py")
+    blocked = br("security", "check")  # type: ignore[operator]
+    allowed = br("security", "check", "--no-sql")  # type: ignore[operator]
+    assert (blocked.exit_code, allowed.exit_code) == (1, 0)
+    assert "py-sqli-execute" in blocked.stdout
