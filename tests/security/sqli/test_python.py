@@ -552,3 +552,9 @@ def test_nested_functions_and_lambdas_see_the_enclosing_variables() -> None:
         """
     ).lstrip("\n")
     assert found(source) == expected(source)
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    source = 'def f(cur, x):\n    "é"; cur.execute("SELECT * FROM t WHERE a = " + x)\n'
+    (finding,) = analyze_source(source, "m.py").findings
+    assert finding.column == source.splitlines()[1].index("cur.execute") + 1

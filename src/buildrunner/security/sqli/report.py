@@ -40,9 +40,9 @@ class Reporter:
         self._found[key] = SqlFinding(
             rule_id=rule_id,
             line=line,
-            column=column + 1,
+            column=self._characters(line, column) + 1,
             end_line=end_line,
-            end_column=end_column + 1,
+            end_column=self._characters(end_line, end_column) + 1,
             confidence=confidence,
             severity=rule.severity,
             message=_message(sink, built, line, confidence),
@@ -53,6 +53,15 @@ class Reporter:
 
     def findings(self) -> tuple[SqlFinding, ...]:
         return tuple(sorted(self._found.values(), key=lambda f: (f.line, f.column, f.rule_id)))
+
+    def _characters(self, line: int, offset: int) -> int:
+        """Parsers count columns in UTF-8 bytes; findings count characters."""
+        if not 1 <= line <= len(self.lines):
+            return offset
+        text = self.lines[line - 1]
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
 
     def _snippet(self, line: int) -> str:
         if not 1 <= line <= len(self.lines):
