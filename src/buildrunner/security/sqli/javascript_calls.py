@@ -112,6 +112,7 @@ class Scope(ValueScope):
         args: list[Val],
         env: Env,
     ) -> Val | None:
+        """Sinks, string builders, collections and helpers (a dispatch on the method name)."""
         sink = METHOD_SINKS.get(name)
         if sink is not None and args and (receiver_name or name.startswith("$")):
             self._check_sink(node, sink, name, receiver, receiver_name, args[0])

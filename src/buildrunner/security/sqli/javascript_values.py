@@ -51,6 +51,7 @@ class ValueScope(FlowScope):
             self.depth -= 1
 
     def _ev(self, node: Node, env: Env) -> Val:
+        """The value of an expression (one branch per node type: a dispatch table)."""
         kind = node.type
         if kind == "string":
             return const(string_value(node))

@@ -141,6 +141,7 @@ class Scope(ValueScope):
         kwargs: dict[str, Val],
         env: Env,
     ) -> Val | None:
+        """A method call: sinks and SQL constructors first, then what flows through."""
         name = func.attr
         qualified = self._qualified(func)
         receiver_name = dotted(func.value) or ""
@@ -170,6 +171,27 @@ class Scope(ValueScope):
             if name in {"cursor", "execute"} and receiver.db:
                 return DB
             return SAFE if receiver.db else (UNSAFE if receiver.unsafe else SAFE)
+        container = self._object_method(node, func, receiver, args, env)
+        if container is not None:
+            return container
+        if receiver.text or is_str_const(func.value):
+            return self._string_method(node, func, receiver, args, kwargs)
+        if isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
+            info = self.cls or self.m.class_of_self(self.fn)
+            method = info.methods.get(name) if info is not None else None
+            if method is not None:
+                return self._inline(node, method, args, kwargs, is_method=True)
+        if name in STRING_METHODS:
+            return receiver.plain() if not receiver.built else receiver
+        if name in {"value", "name"} and receiver.enum:
+            return SAFE
+        return None
+
+    def _object_method(
+        self, node: ast.Call, func: ast.Attribute, receiver: Val, args: list[Val], env: Env
+    ) -> Val | None:
+        """Methods of SQL objects and containers: composition, ``append``, ``update``, ``get``."""
+        name = func.attr
         if receiver.composed:
             if name in {"format", "join"}:
                 return COMPOSED
@@ -195,17 +217,6 @@ class Scope(ValueScope):
             if receiver.enum or not receiver.unsafe:
                 return SAFE if not default.unsafe else default
             return receiver.plain()
-        if receiver.text or is_str_const(func.value):
-            return self._string_method(node, func, receiver, args, kwargs)
-        if isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
-            info = self.cls or self.m.class_of_self(self.fn)
-            method = info.methods.get(name) if info is not None else None
-            if method is not None:
-                return self._inline(node, method, args, kwargs, is_method=True)
-        if name in STRING_METHODS:
-            return receiver.plain() if not receiver.built else receiver
-        if name in {"value", "name"} and receiver.enum:
-            return SAFE
         return None
 
     def _string_method(

@@ -168,6 +168,7 @@ class FlowScope:
         return current
 
     def stmt(self, node: ast.stmt, env: Env) -> Env | None:
+        """Run one statement (one branch per statement kind: a dispatch table, hence long)."""
         self.m.steps += 1
         if isinstance(node, ast.Assign):
             value = self.ev(node.value, env)
