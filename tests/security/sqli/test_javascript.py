@@ -105,6 +105,20 @@ CASES: dict[str, tuple[str, str]] = {
         """,
     ),
     # ---------------------------------------------------------------- sqlite3 / better-sqlite3
+    "tedious-request": (
+        "js",
+        """
+        const { Connection, Request, TYPES } = require("tedious");
+
+        function find(connection, name) {
+          const bad = new Request("SELECT * FROM users WHERE name = '" + name + "'", done); // expect: js-sqli-query
+          const good = new Request("SELECT * FROM users WHERE name = @name", done);
+          good.addParameter("name", TYPES.NVarChar, name);
+          connection.execSql(bad);
+          connection.execSql(good);
+        }
+        """,
+    ),
     "sqlite3-and-better-sqlite3": (
         "js",
         """

@@ -515,6 +515,21 @@ EXTRA_CASES: dict[str, str] = {
             cur.execute(f"SELECT * FROM t WHERE a = '{values.get('later', 'x')}'")  # expect: py-sqli-execute
             cur.execute(f"SELECT * FROM t WHERE a = '{values.get('missing', 'x')}'")
     """,
+    "dataframes-sqlmodel-tortoise": """
+        import pandas as pd
+        import polars as pl
+        from sqlmodel import Session, text
+        from tortoise import connections
+
+        async def load(engine, uri, region, session: Session):
+            pd.read_gbq(f"SELECT * FROM sales WHERE region = '{region}'")  # expect: py-sqli-pandas
+            pl.read_database(f"SELECT * FROM sales WHERE region = '{region}'", engine)  # expect: py-sqli-pandas
+            pl.read_database_uri("SELECT * FROM sales", uri)
+            session.exec(text(f"DELETE FROM sales WHERE region = '{region}'"))  # expect: py-sqli-sqlalchemy
+            conn = connections.get("default")
+            await conn.execute_query(f"SELECT * FROM sales WHERE region = '{region}'")  # expect: py-sqli-execute
+            await conn.execute_query("SELECT * FROM sales WHERE region = $1", [region])
+    """,
     "urls-and-http-are-not-sql": """
         import requests
 

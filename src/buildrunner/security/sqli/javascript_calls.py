@@ -86,6 +86,10 @@ class Scope(ValueScope):
                 self.ev(function, env)
         args = [self.ev(a, env) for a in arg_nodes]
         receiver_name = dotted(receiver_node)
+        first = args[0] if args else SAFE
+        if is_new and name == "Request" and first.built and looks_like_statement(first.text):
+            # tedious: new Request(sql, callback) runs `sql` when the connection executes it
+            self._report(node, "js-sqli-query", "new Request()", first.built, "high")
         special = self._special_call(node, name, receiver, receiver_name, arg_nodes, args, env)
         if special is not None:
             return special

@@ -106,7 +106,10 @@ class ModuleAnalysis:
                 name = call_name(node.func)
                 if name:
                     self.called.add(name)
-        self.uses_sqlalchemy = any(v.startswith("sqlalchemy") for v in self.imports.values())
+        self.uses_sqlalchemy = any(
+            v.startswith(("sqlalchemy", "sqlmodel", "flask_sqlalchemy"))
+            for v in self.imports.values()
+        )
 
     def _collect_class(self, node: ast.ClassDef) -> ClassInfo:
         info = ClassInfo(node.name, node)

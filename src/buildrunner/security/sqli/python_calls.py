@@ -57,6 +57,9 @@ from buildrunner.security.sqli.taint import (
     join,
 )
 
+SQLALCHEMY_NAMES = frozenset({"sa", "sqlalchemy", "db", "sqlmodel"})
+"""Receivers of ``.text(...)`` that mean SQLAlchemy (``sa.text``, Flask-SQLAlchemy ``db.text``)."""
+
 
 class Scope(ValueScope):
     """Abstract interpretation of one function body (or the module body)."""
@@ -294,7 +297,7 @@ class Scope(ValueScope):
                 return rule
             return None
         if name == "text":
-            if qualified.startswith("sqlalchemy") or receiver in {"sa", "sqlalchemy", "db"}:
+            if qualified.startswith(("sqlalchemy", "sqlmodel")) or receiver in SQLALCHEMY_NAMES:
                 return rule
             if not receiver and self.m.uses_sqlalchemy:
                 return rule

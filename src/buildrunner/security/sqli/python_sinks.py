@@ -35,6 +35,10 @@ EXEC_METHODS: dict[str, Sink] = {
     "fetch_one": Sink("py-sqli-execute", strong=False),
     "fetch_val": Sink("py-sqli-execute", strong=False),
     "prepare": Sink("py-sqli-execute", strong=False),
+    # SQLModel, Tortoise ORM
+    "exec": Sink("py-sqli-execute", strong=False),
+    "execute_query": Sink("py-sqli-execute", strong=True),
+    "execute_query_dict": Sink("py-sqli-execute", strong=True),
     # records, web.py, duckdb, spark, clickhouse
     "query": Sink("py-sqli-execute", strong=False),
     "sql": Sink("py-sqli-execute", strong=False),
@@ -42,7 +46,10 @@ EXEC_METHODS: dict[str, Sink] = {
     "raw": Sink("py-sqli-django", strong=False),
 }
 
-PANDAS_FUNCTIONS = frozenset({"read_sql", "read_sql_query"})
+PANDAS_FUNCTIONS = frozenset(
+    {"read_sql", "read_sql_query", "read_gbq", "read_database", "read_database_uri"}
+)
+"""Dataframe readers that run a query: pandas (``read_sql*``, ``read_gbq``), polars."""
 
 WRAPPERS: dict[str, str] = {
     "text": "py-sqli-sqlalchemy",

@@ -51,8 +51,9 @@ SQLI_RULES: tuple[SqlRule, ...] = (
     SqlRule(
         "py-sqli-pandas",
         "python",
-        "SQL built from untrusted input reaches pandas.read_sql",
-        "pandas `read_sql`, `read_sql_query`",
+        "SQL built from untrusted input reaches a dataframe reader",
+        "pandas `read_sql`, `read_sql_query`, `read_gbq`; polars `read_database`, "
+        "`read_database_uri`",
         "Pass `params=` to read_sql() and keep the SQL text constant.",
     ),
     SqlRule(
