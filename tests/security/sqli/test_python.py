@@ -530,6 +530,22 @@ EXTRA_CASES: dict[str, str] = {
             await conn.execute_query(f"SELECT * FROM sales WHERE region = '{region}'")  # expect: py-sqli-execute
             await conn.execute_query("SELECT * FROM sales WHERE region = $1", [region])
     """,
+    "class-constant-templates": """
+        from .queries import USER_BY_NAME
+
+        class Users:
+            BY_NAME = "SELECT * FROM users WHERE name = '{}'"
+            BY_ID = "SELECT * FROM users WHERE id = %s"
+
+            def by_name(self, cur, name):
+                cur.execute(self.BY_NAME.format(name))  # expect: py-sqli-execute
+
+            def by_id(self, cur, user_id):
+                cur.execute(self.BY_ID, (user_id,))
+
+            def imported(self, cur, name):
+                cur.execute(USER_BY_NAME.format(name=name))  # expect: py-sqli-execute
+    """,
     "urls-and-http-are-not-sql": """
         import requests
 

@@ -57,6 +57,8 @@ from buildrunner.security.sqli.taint import (
     join,
 )
 
+_TEMPLATE_METHODS = frozenset({"format", "format_map", "substitute", "safe_substitute"})
+"""Methods that format a template even when the template's text is not known here."""
 SQLALCHEMY_NAMES = frozenset({"sa", "sqlalchemy", "db", "sqlmodel"})
 """Receivers of ``.text(...)`` that mean SQLAlchemy (``sa.text``, Flask-SQLAlchemy ``db.text``)."""
 
@@ -177,7 +179,7 @@ class Scope(ValueScope):
         container = self._object_method(node, func, receiver, args, env)
         if container is not None:
             return container
-        if receiver.text or is_str_const(func.value):
+        if receiver.text or is_str_const(func.value) or name in _TEMPLATE_METHODS:
             return self._string_method(node, func, receiver, args, kwargs)
         if isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
             info = self.cls or self.m.class_of_self(self.fn)

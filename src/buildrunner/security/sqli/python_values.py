@@ -146,6 +146,10 @@ class ValueScope(FlowScope):
         attr = node.attr
         if attr in REQUEST_ATTRS and is_request(node.value):
             return UNSAFE.named(name or attr)
+        if isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"}:
+            info = self.cls or self.m.class_of_self(self.fn)
+            if info is not None and attr in info.attrs:
+                return info.attrs[attr]
         if is_constant_name(attr) or attr in {"_meta", "__tablename__", "db_table"}:
             return SAFE
         if isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"}:
