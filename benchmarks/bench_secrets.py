@@ -42,9 +42,7 @@ def _score(corpus: Path, report: Path) -> dict[str, Any]:
     return data
 
 
-def _reports(
-    corpus: Path, out: Path, tools: dict[str, Path], br: str
-) -> dict[str, Path]:
+def _reports(corpus: Path, out: Path, tools: dict[str, Path], br: str) -> dict[str, Path]:
     reports: dict[str, Path] = {}
     env = {**os.environ, **BR_ENV}
     target = out / "br.json"
@@ -105,9 +103,9 @@ def accuracy(work: Path, tools: dict[str, Path], br: str) -> tuple[str, dict[str
         rows.append(
             [
                 f"`{name}`",
-                f"{min(recalls):.3f} – {max(recalls):.3f}",
+                f"{min(recalls):.3f} to {max(recalls):.3f}",
                 f"{statistics.mean(recalls):.3f}",
-                f"{min(precisions):.3f} – {max(precisions):.3f}",
+                f"{min(precisions):.3f} to {max(precisions):.3f}",
                 " / ".join(str(n) for n in fps),
                 " / ".join(f"{r['found']}/{r['positives']}" for r in runs),
                 verdict,
@@ -121,15 +119,23 @@ def accuracy(work: Path, tools: dict[str, Path], br: str) -> tuple[str, dict[str
             data["br_missed"] = [m for r in runs for m in r.get("missed", [])]
             data["br_false_positives"] = [f for r in runs for f in r.get("false_positives", [])]
     markdown = (
-        f"Synthetic labelled corpus (`make_secrets_corpus.py`), seeds {', '.join(map(str, SEEDS))}; "
+        "Synthetic labelled corpus (`make_secrets_corpus.py`), seeds "
+        f"{', '.join(map(str, SEEDS))}; "
         "scored with the kit's `score_secrets.py`. Target for br: recall >= 0.98 on every seed "
         "and no false-positive line.\n\n"
         + table(
-            ["tool", "recall (min – max)", "mean recall", "precision", "false-positive lines",
-             "found per seed", "target met"],
+            [
+                "tool",
+                "recall (min to max)",
+                "mean recall",
+                "precision",
+                "false-positive lines",
+                "found per seed",
+                "target met",
+            ],
             rows,
             "lllllll",
-        )  # fmt: skip
+        )
     )
     return markdown, data
 
@@ -139,7 +145,12 @@ def tree_speed(work: Path, tools: dict[str, Path], br: str) -> tuple[str, dict[s
     proc = subprocess.run(
         ["bash", str(KIT / "speed_tree.sh"), str(tree)], capture_output=True, text=True, check=True
     )
-    facts = " ".join(line.strip() for line in proc.stdout.splitlines() if line.strip())
+    wanted = ("source:", "size:", "files:", "digest:")
+    facts = "; ".join(
+        " ".join(line.split())
+        for line in proc.stdout.splitlines()
+        if line.strip().startswith(wanted)
+    )
     fast = {"br": [br, "security", "scan", ".", "--format", "json"]}
     if "gitleaks" in tools:
         fast["gitleaks"] = [str(tools["gitleaks"]), "dir", "."]
@@ -164,12 +175,13 @@ def tree_speed(work: Path, tools: dict[str, Path], br: str) -> tuple[str, dict[s
     verdicts = []
     if "gitleaks" in timings:
         ratio = base / timings["gitleaks"].median
-        verdicts.append(f"br/gitleaks = {ratio:.2f} (target <= 1.0: {'yes' if ratio <= 1 else 'no'})")
+        verdicts.append(
+            f"br/gitleaks = {ratio:.2f} (target <= 1.0: {'yes' if ratio <= 1 else 'no'})"
+        )
     if "detect-secrets" in timings:
         speedup = timings["detect-secrets"].median / base
-        verdicts.append(
-            f"detect-secrets/br = {speedup:.1f}x (target >= 20x: {'yes' if speedup >= 20 else 'no'})"
-        )
+        met = "yes" if speedup >= 20 else "no"
+        verdicts.append(f"detect-secrets/br = {speedup:.1f}x (target >= 20x: {met})")
     markdown = (
         f"CPython standard library tree ({facts}); every tool runs from inside the tree on `.`; "
         f"{TREE_RUNS} timed rounds after 1 warm-up, alternating (detect-secrets: 1 round, it "
@@ -193,7 +205,5 @@ def run() -> tuple[str, dict[str, Any]]:
         accuracy_md, accuracy_data = accuracy(work, tools, br)
         speed_md, speed_data = tree_speed(work, tools, br)
     header = "Tools: " + ", ".join(f"{name} {v}" for name, v in versions.items()) + "."
-    markdown = (
-        f"{header}\n\n### Accuracy\n\n{accuracy_md}\n\n### Tree scan speed\n\n{speed_md}"
-    )
+    markdown = f"{header}\n\n### Accuracy\n\n{accuracy_md}\n\n### Tree scan speed\n\n{speed_md}"
     return markdown, {"versions": versions, "accuracy": accuracy_data, "speed": speed_data}

@@ -144,9 +144,7 @@ def rules_reference() -> str:
                 keywords += f" (+{len(rule.keywords) - 6})"
             keywords = keywords.replace("|", "\\|")
             floor = f"{rule.entropy:g}" if rule.entropy else "-"
-            lines.append(
-                f"| `{rule.id}` | {rule.title} | {rule.severity} | {keywords} | {floor} |"
-            )
+            lines.append(f"| `{rule.id}` | {rule.title} | {rule.severity} | {keywords} | {floor} |")
         lines.append("")
     return "\n".join(lines)
 

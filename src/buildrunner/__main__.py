@@ -1,6 +1,6 @@
 """`python -m buildrunner` runs the `br` command line."""
 
-from buildrunner.cli.main import run
+from buildrunner.cli.launcher import run
 
 if __name__ == "__main__":
     run()

@@ -6,13 +6,13 @@ configuration explanation, no other command group) and prints plain text.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from buildrunner.cli.precommit import require_git, run_check, scan_options
 from buildrunner.cli.state import CliState
 from buildrunner.core.errors import ExitCode, UsageError
 
@@ -25,41 +25,6 @@ def security_group() -> None:
 
     Example: br security scan . --format sarif --output br.sarif
     """
-
-
-def _options(
-    state: CliState,
-    *,
-    jobs: int | None = None,
-    max_file_size: str | None = None,
-    baseline: Path | None = None,
-    no_baseline: bool = False,
-    disabled: tuple[str, ...] = (),
-) -> Any:
-    from buildrunner.security.options import ScanOptions
-
-    overrides = {"security.jobs": jobs, "security.max_file_size": max_file_size}
-    loaded = state.config(overrides)
-    root = state.paths.worktree_root
-    options = ScanOptions.from_config(loaded.config.security, root=root)
-    changes: dict[str, Any] = {}
-    if baseline is not None:
-        path = baseline if baseline.is_absolute() else state.cwd / baseline
-        if not path.is_file():
-            raise UsageError(f"baseline file {baseline} does not exist")
-        changes["baseline"] = path
-    if no_baseline:
-        changes["baseline"] = None
-    if disabled:
-        remaining = tuple(name for name in options.analyzers if name not in disabled)
-        if not remaining:
-            raise UsageError("nothing to scan: every analyzer is turned off")
-        changes["analyzers"] = remaining
-    if changes:
-        from dataclasses import replace
-
-        options = replace(options, **changes)
-    return options
 
 
 def _emit(text: str, output: Path | None, state: CliState) -> None:
@@ -140,7 +105,7 @@ def scan_command(
         raise UsageError("- (standard input) cannot be combined with other paths")
     disabled: tuple[str, ...] = ("secrets",) if no_secrets else ()
     disabled += ("sql",) if no_sql else ()
-    options = _options(
+    options = scan_options(
         state,
         jobs=jobs,
         max_file_size=max_file_size,
@@ -160,7 +125,7 @@ def _run_scan(
 
     project = state.paths
     if staged or history is not None:
-        repo = _require_git(state)
+        repo = require_git(state)
         if staged:
             return scanner.scan_staged(repo, cwd=state.cwd, options=options)
         return scanner.scan_history(repo, history or None, cwd=state.cwd, options=options)
@@ -170,15 +135,6 @@ def _run_scan(
     return scanner.scan_paths(
         list(paths) or [state.cwd], root=project.worktree_root, cwd=state.cwd, options=options
     )
-
-
-def _require_git(state: CliState) -> Path:
-    if not state.paths.in_git:
-        raise UsageError(
-            f"{state.cwd} is not inside a git repository",
-            hint="--staged, --history and hooks need git",
-        )
-    return state.paths.worktree_root
 
 
 def _render(report: Any, output_format: str, output: Path | None, state: CliState) -> None:
@@ -208,34 +164,7 @@ def check_command(state: CliState, no_sql: bool) -> int:
 
     Example: br security check
     """
-    from buildrunner.security.scanner import scan_staged
-
-    options = _options(state, disabled=("sql",) if no_sql else ())
-    report = scan_staged(_require_git(state), cwd=state.cwd, options=options)
-    if not report.findings:
-        return ExitCode.OK
-    from buildrunner.security.formats.text import render_text
-
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(render_text(report, color=color))
-    if all(finding.kind == "secret" for finding in report.findings):
-        sys.stdout.write(
-            "\nCommit blocked: the staged changes add secrets. Remove them (and rotate them),\n"
-            "mark an intended value with a `br:allow` comment on its line, or accept the current\n"
-            "findings with `br security baseline update`. Bypass once: git commit --no-verify\n"
-        )
-    else:
-        sys.stdout.write(_BLOCKED_SQL)
-    sys.stdout.flush()
-    return ExitCode.FINDINGS
-
-
-_BLOCKED_SQL = (
-    "\nCommit blocked: the staged changes add secrets or SQL built from untrusted input.\n"
-    "Remove secrets (and rotate them); pass values to SQL as parameters. Mark an intended\n"
-    "line with `br:allow` (or `# nosec`), or accept the current findings with\n"
-    "`br security baseline update`. Bypass once: git commit --no-verify\n"
-)
+    return run_check(state, no_sql=no_sql)
 
 
 @security_group.command("rules")
@@ -297,7 +226,7 @@ def hooks_install_command(state: CliState, with_quality: bool) -> int:
     """
     from buildrunner.security.hooks import install_hook
 
-    change = install_hook(_require_git(state), with_quality=with_quality)
+    change = install_hook(require_git(state), with_quality=with_quality)
     click.echo(f"pre-commit hook {change.action}: {change.path}")
     if change.chained is not None:
         click.echo(f"the previous hook runs after br: {change.chained}")
@@ -313,7 +242,7 @@ def hooks_uninstall_command(state: CliState) -> int:
     """
     from buildrunner.security.hooks import uninstall_hook
 
-    change = uninstall_hook(_require_git(state))
+    change = uninstall_hook(require_git(state))
     click.echo(f"pre-commit hook {change.action}: {change.path}")
     return ExitCode.OK
 
@@ -331,7 +260,7 @@ def hooks_status_command(state: CliState, output_format: str) -> int:
     """
     from buildrunner.security.hooks import hook_status
 
-    status = hook_status(_require_git(state))
+    status = hook_status(require_git(state))
     if output_format == "json":
         from buildrunner.cli.output import emit_json
 
@@ -360,7 +289,7 @@ def baseline_group() -> None:
 
 
 def _baseline_target(state: CliState, path: Path | None) -> tuple[Path, Any]:
-    options = _options(state, no_baseline=True)
+    options = scan_options(state, no_baseline=True)
     if path is not None:
         target = path if path.is_absolute() else state.cwd / path
     else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,6 +193,8 @@ def history_changes(repo: Path, rev_range: str | None = None) -> Iterator[FileCh
         rev_range or "HEAD",
         "--",
     ]
+    import tempfile
+
     # stderr goes to a file: a pipe could fill up and stall git while we read stdout.
     with (
         tempfile.TemporaryFile() as errors,

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from buildrunner.security.analyzers import Analyzer, Source, SourceSkippedError, select_analyzers
-from buildrunner.security.baseline import Baseline, load_baseline
 from buildrunner.security.catalog import RuleInfo
 from buildrunner.security.files import (
     FileTarget,
@@ -43,6 +43,9 @@ from buildrunner.security.report import (
     SkippedFile,
 )
 from buildrunner.security.suppression import is_suppressed
+
+if TYPE_CHECKING:
+    from buildrunner.security.baseline import Baseline
 
 Clock = Callable[[], float]
 logger = logging.getLogger("buildrunner.security")
@@ -254,6 +257,8 @@ def _report(
 def _baseline(options: ScanOptions) -> Baseline | None:
     if options.baseline is None or not options.baseline.is_file():
         return None
+    from buildrunner.security.baseline import load_baseline
+
     return load_baseline(options.baseline)
 
 
