@@ -79,30 +79,62 @@ def looks_like_sql(text: str) -> bool:
     return looks_like_statement(text) or bool(_FRAGMENT.search(text))
 
 
-_PYTHON_SINK_TOKENS = (
-    ".execute", "executemany", "executescript", "exec_driver_sql", "execute_sql", "mogrify",
-    "copy_expert", ".fetch", "fetch_all", "fetch_one", "fetch_val", ".raw(", ".extra(",
-    "text(", "literal_column", "RawSQL", "SQL(", "read_sql",
+_PYTHON_STRONG = (
+    "executescript", "exec_driver_sql", "execute_sql", "execute_query", "copy_expert",
+    "fetchrow", "fetchval", "read_sql", "read_gbq", "read_database", "RawSQL",
+    "literal_column", ".extra(", "text(", "SQL(",
 )  # fmt: skip
-_JS_SINK_TOKENS = (
-    "query", "execute", "batch(", "unsafe(", "executeSql", "execSQL", "raw(", "Raw(",
-    "literal(", "$queryRaw", "$executeRaw", "where(", "Where(", "having(", "orderBy(",
-    "groupBy(", "select(", "Select(", "Join(", "join(",
+_PYTHON_WEAK = (
+    ".execute", "executemany", "mogrify", ".fetch", ".raw(", ".query(", ".sql(", ".prepare(",
+    ".exec(", ".stream(", ".copy(",
 )  # fmt: skip
-"""Substrings of every sink call (a fast test: `in` on the whole file)."""
+_JS_STRONG = (
+    "$queryRaw", "$executeRaw", "Raw(", "executeSql", "execSQL", "literal(", "unsafe(",
+    ".raw(", "new Request(",
+)  # fmt: skip
+_JS_WEAK = (
+    "query", "execute", "batch(", "where(", "Where(", "having(", "orderBy(", "groupBy(",
+    "select(", "Select(", "Join(", "join(",
+)  # fmt: skip
+_UPPER_SQL = re.compile(
+    r"\b(?:SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|JOIN|VALUES|ORDER BY|GROUP BY|LIMIT|SET|DROP"
+    r"|CREATE|ALTER|TRUNCATE|PRAGMA|CALL|EXEC|MERGE|UNION)\b"
+)
+_DB_RECEIVER = re.compile(
+    r"(?:cursor|cur|conn|connection|con|cnx|session|sess|engine|pool|db|database|client|tx|trx"
+    r"|txn|knex|sequelize|prisma|manager|repo|repository|datasource|sql|spark|duckdb)\w*\)?"
+    r"\s*\.\s*(?:execute\w*|fetch\w*|query|sql|raw|prepare|exec|mogrify|stream|copy|batch)\s*[(<]"
+    r"|\b(?:connect|cursor|create_engine|create_async_engine|create_pool|acquire|sessionmaker"
+    r"|createConnection|createPool|getConnection|PrismaClient|DataSource|Sequelize)\s*\(",
+    re.IGNORECASE,
+)
+"""Evidence that a generic method name (``execute``, ``query``, ``fetch``) is a database call."""
+
+
+def _may_hold(source: str, strong: tuple[str, ...], weak: tuple[str, ...]) -> bool:
+    if any(token in source for token in strong):
+        return True
+    if any(token in source for token in weak) and (
+        _UPPER_SQL.search(source) or _DB_RECEIVER.search(source)
+    ):
+        return True
+    return looks_like_statement(source)
 
 
 def may_hold_python_sql(source: str) -> bool:
-    """A cheap test before the analysis: a sink call or a SQL statement appears somewhere.
+    """A cheap test before the analysis: could anything in `source` become a finding?
 
-    Files without either cannot produce a finding, so the interpretation is skipped.
+    A strong sink (``executescript``, ``text(``, ``read_sql``) always could; a generic one
+    (``.execute``, ``.fetch``, ``.query``) only with SQL in upper case or a database-like
+    receiver nearby; a SQL statement anywhere could reach an unknown sink. Other files are
+    neither parsed nor interpreted.
     """
-    return any(token in source for token in _PYTHON_SINK_TOKENS) or looks_like_statement(source)
+    return _may_hold(source, _PYTHON_STRONG, _PYTHON_WEAK)
 
 
 def may_hold_javascript_sql(source: str) -> bool:
     """The JavaScript/TypeScript counterpart of :func:`may_hold_python_sql`."""
-    return any(token in source for token in _JS_SINK_TOKENS) or looks_like_statement(source)
+    return _may_hold(source, _JS_STRONG, _JS_WEAK)
 
 
 def starts_like_statement(text: str) -> bool:
