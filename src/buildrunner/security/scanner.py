@@ -91,6 +91,21 @@ class Engine:
     def needs_full_text(self) -> bool:
         return any(a.needs_full_text for a in self.analyzers)
 
+    def wants_full_text(self, partial: Source) -> bool:
+        """Whether an analyzer needs the whole file behind `partial` (the added lines).
+
+        An analyzer may answer no for a file it does not read or whose added lines cannot
+        hold a finding (optional method ``wants_full_text(partial)``); then the blob is not
+        read from git at all.
+        """
+        for analyzer in self.analyzers:
+            if not analyzer.needs_full_text or not analyzer.applies_to(partial.key_path):
+                continue
+            wants = getattr(analyzer, "wants_full_text", None)
+            if wants is None or wants(partial):
+                return True
+        return False
+
     def rules(self) -> dict[str, RuleInfo]:
         return {info.id: info for a in self.analyzers for info in a.rules()}
 
@@ -363,7 +378,7 @@ def _change_sources(
             line_map=change.numbers,
             commit=change.commit,
         )
-        if engine.needs_full_text and blob_prefix is not None:
+        if engine.needs_full_text and blob_prefix is not None and engine.wants_full_text(source):
             pending.append((change, source))
         else:
             result.merge(engine.scan_source(source))

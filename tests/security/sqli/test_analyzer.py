@@ -237,3 +237,13 @@ def test_check_no_sql_lets_the_commit_through(git_repo: Path, br: object) -> Non
     allowed = br("security", "check", "--no-sql")  # type: ignore[operator]
     assert (blocked.exit_code, allowed.exit_code) == (1, 0)
     assert "py-sqli-execute" in blocked.stdout
+
+
+def test_staged_files_whose_added_lines_hold_no_sql_are_not_read_in_full(git_repo: Path) -> None:
+    from buildrunner.security.analyzers import Source
+    from buildrunner.security.sqli.analyzer import SqlAnalyzer
+
+    analyzer = SqlAnalyzer()
+    plain = Source(b"total = price * 2\n", path="a.py", line_map=[7])
+    query = Source(b"    cur.execute(q)\n", path="a.py", line_map=[7])
+    assert (analyzer.wants_full_text(plain), analyzer.wants_full_text(query)) == (False, True)

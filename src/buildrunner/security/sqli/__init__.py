@@ -24,6 +24,18 @@ def is_sql_candidate(path: str | PurePath) -> bool:
     return suffix in SUFFIXES and not name.endswith((".d.ts", ".min.js"))
 
 
+def may_hold_sql(source: str, path: str | PurePath) -> bool:
+    """The prefilter alone: could `source` (a file or some of its lines) hold a finding?"""
+    from buildrunner.security.sqli.sqltext import may_hold_javascript_sql, may_hold_python_sql
+
+    suffix = PurePath(str(path)).suffix.lower()
+    if suffix in PYTHON_SUFFIXES:
+        return may_hold_python_sql(source)
+    if suffix in JAVASCRIPT_SUFFIXES:
+        return may_hold_javascript_sql(source)
+    return False
+
+
 def analyze_source(source: str, path: str | PurePath) -> SqlAnalysis:
     """Analyse one file's text; the language comes from the suffix of `path`."""
     from buildrunner.security.sqli.sqltext import may_hold_javascript_sql, may_hold_python_sql
@@ -55,4 +67,5 @@ __all__ = [
     "SqlRule",
     "analyze_source",
     "is_sql_candidate",
+    "may_hold_sql",
 ]

@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from buildrunner.security.analyzers import Source, SourceSkippedError
 from buildrunner.security.catalog import CWE_SQL_INJECTION, RuleInfo
 from buildrunner.security.findings import KIND_SQL_INJECTION, Finding
-from buildrunner.security.sqli import SQLI_RULES, SqlFinding, analyze_source, is_sql_candidate
+from buildrunner.security.sqli import (
+    SQLI_RULES,
+    SqlFinding,
+    analyze_source,
+    is_sql_candidate,
+    may_hold_sql,
+)
 
 SUPPRESSION_MARKERS: tuple[str, ...] = ("nosec",)
 """bandit's marker (``# nosec``, ``# nosec B608``; ``// nosec`` in JS) silences the line too."""
@@ -49,6 +55,11 @@ class SqlAnalyzer:
 
     def applies_to(self, path: str) -> bool:
         return is_sql_candidate(path)
+
+    def wants_full_text(self, partial: Source) -> bool:
+        """Read the whole file only if the added lines could hold a finding: a finding sits
+        on a changed line, and that line holds the sink call (see ``sqltext``)."""
+        return may_hold_sql(partial.text, partial.key_path)
 
     def analyze(self, source: Source) -> list[Finding]:
         analysis = analyze_source(source.text, source.key_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 _SHAPES: tuple[tuple[str, str], ...] = (
     ("select", r"select\s[\s\S]{0,400}?\sfrom[\s\"`\[(]"),
@@ -35,24 +36,26 @@ _SHAPES: tuple[tuple[str, str], ...] = (
     ("attach", r"attach\s+database\b"),
 )
 _OBJECTS = r"(?:table|view|index|schema|database|function|procedure|trigger|sequence|user|role)\b"
-_STATEMENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (keyword, re.compile(shape.replace("{objects}", _OBJECTS), re.IGNORECASE))
-    for keyword, shape in _SHAPES
+_STATEMENTS: tuple[tuple[str, str], ...] = tuple(
+    (keyword, shape.replace("{objects}", _OBJECTS)) for keyword, shape in _SHAPES
 )
-_STATEMENT = re.compile(
-    r"\b(?:" + "|".join(s.replace("{objects}", _OBJECTS) for _, s in _SHAPES) + ")",
-    re.IGNORECASE,
-)
-_FRAGMENT = re.compile(
-    r"""(?:
+_STATEMENT = r"\b(?:" + "|".join(shape for _, shape in _STATEMENTS) + ")"
+_FRAGMENT = r"""(?:
         \bwhere\b | \border\s+by\b | \bgroup\s+by\b | \bhaving\b | \blimit\s | \boffset\s
       | \bvalues\s*\( | \bjoin\s+[\w."`]+
       | \b(?:and|or)\s+[\w."`]+\s*(?:=|<|>|!=|<>|\blike\b|\bin\b)
       | \bset\s+[\w."`]+\s*= | \bfrom\s+[\w."`]+ | \bunion\s+(?:all\s+)?select\b
       | ^\s*[\w."`]+\s*(?:=|<>|!=|<=|>=|<|>|\s+like|\s+ilike|\s+in\s*\(|\s+is\s+(?:not\s+)?null)
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
+    )"""
+
+
+_VERBOSE = re.IGNORECASE | re.VERBOSE
+
+
+@cache
+def _regex(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """Patterns are compiled when first needed: the pre-commit hook rarely needs most."""
+    return re.compile(pattern, flags)
 
 
 def looks_like_statement(text: str) -> bool:
@@ -62,11 +65,11 @@ def looks_like_statement(text: str) -> bool:
     code are upper- or lower-case, rarely capitalised.
     """
     lowered = text.lower()
-    for keyword, pattern in _STATEMENTS:
+    for keyword, shape in _STATEMENTS:
         position = lowered.find(keyword)
         while position != -1:
             before = lowered[position - 1] if position else " "
-            if not (before.isalnum() or before == "_") and pattern.match(text, position):
+            if not (before.isalnum() or before == "_") and _regex(shape).match(text, position):
                 word = text[position : position + len(keyword)]
                 if not (word[:1].isupper() and word[1:].islower()):
                     return True
@@ -76,7 +79,7 @@ def looks_like_statement(text: str) -> bool:
 
 def looks_like_sql(text: str) -> bool:
     """A statement or a clause of one (``WHERE``, ``ORDER BY``, ``name = '``...)."""
-    return looks_like_statement(text) or bool(_FRAGMENT.search(text))
+    return looks_like_statement(text) or bool(_regex(_FRAGMENT, _VERBOSE).search(text))
 
 
 _PYTHON_STRONG = (
@@ -96,29 +99,47 @@ _JS_WEAK = (
     "query", "execute", "batch(", "where(", "Where(", "having(", "orderBy(", "groupBy(",
     "select(", "Select(", "Join(", "join(",
 )  # fmt: skip
-_UPPER_SQL = re.compile(
+_UPPER_SQL = (
     r"\b(?:SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|JOIN|VALUES|ORDER BY|GROUP BY|LIMIT|SET|DROP"
     r"|CREATE|ALTER|TRUNCATE|PRAGMA|CALL|EXEC|MERGE|UNION)\b"
 )
-_DB_RECEIVER = re.compile(
-    r"(?:cursor|cur|conn|connection|con|cnx|session|sess|engine|pool|db|database|client|tx|trx"
-    r"|txn|knex|sequelize|prisma|manager|repo|repository|datasource|sql|spark|duckdb)\w*\)?"
-    r"\s*\.\s*(?:execute\w*|fetch\w*|query|sql|raw|prepare|exec|mogrify|stream|copy|batch)\s*[(<]"
-    r"|\b(?:connect|cursor|create_engine|create_async_engine|create_pool|acquire|sessionmaker"
-    r"|createConnection|createPool|getConnection|PrismaClient|DataSource|Sequelize)\s*\(",
-    re.IGNORECASE,
-)
-"""Evidence that a generic method name (``execute``, ``query``, ``fetch``) is a database call."""
+_DB_FACTORY_CALLS = (
+    "connect(", "cursor(", "create_engine(", "create_async_engine(", "create_pool(",
+    "acquire(", "sessionmaker(", "Session(", "createConnection(", "createPool(",
+    "getConnection(", "PrismaClient(", "DataSource(", "Sequelize(", "knex(",
+)  # fmt: skip
+_RECEIVER_BEFORE = r"([A-Za-z_$][\w$]*)\)?\s*$"
+"""Evidence that a generic method name (``execute``, ``query``, ``fetch``) is a database call:
+a call that makes a database handle, or a database-like name right before the method."""
 
 
 def _may_hold(source: str, strong: tuple[str, ...], weak: tuple[str, ...]) -> bool:
     if any(token in source for token in strong):
         return True
-    if any(token in source for token in weak) and (
-        _UPPER_SQL.search(source) or _DB_RECEIVER.search(source)
+    present = [token for token in weak if token in source]
+    if present and (
+        any(call in source for call in _DB_FACTORY_CALLS)
+        or _db_receiver_before(source, present)
+        or _regex(_UPPER_SQL, 0).search(source)
     ):
         return True
     return looks_like_statement(source)
+
+
+def _db_receiver_before(source: str, tokens: list[str]) -> bool:
+    """Whether some ``<name>.execute(``-like call has a database-like receiver name."""
+    from buildrunner.security.sqli.names import is_db_name
+
+    receiver = _regex(_RECEIVER_BEFORE, 0)
+    for token in tokens:
+        dot = token if token.startswith(".") else "." + token
+        position = source.find(dot)
+        while position != -1:
+            match = receiver.search(source, max(0, position - 60), position)
+            if match and is_db_name(match.group(1)):
+                return True
+            position = source.find(dot, position + 1)
+    return False
 
 
 def may_hold_python_sql(source: str) -> bool:
@@ -144,4 +165,4 @@ def starts_like_statement(text: str) -> bool:
     HTML page or a message that merely contains SQL-looking words does not.
     """
     head = text.lstrip(" \t\r\n(")[:400]
-    return _STATEMENT.match(head) is not None and looks_like_statement(head)
+    return _regex(_STATEMENT).match(head) is not None and looks_like_statement(head)
