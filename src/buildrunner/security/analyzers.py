@@ -146,7 +146,8 @@ class Analyzer(Protocol):
       the common ``br:allow`` (``gitleaks:allow`` for secrets, ``nosec`` for SQL, ...).
     - ``needs_full_text``: True if it must see whole files (a parser); then partial sources
       are analysed through their ``full`` source and findings outside the changed lines are
-      dropped by the scanner.
+      dropped by the scanner. Optionally ``wants_full_text(partial) -> bool`` tells the scanner
+      that a partial source's added lines cannot hold a finding, so the whole file is not read.
     """
 
     name: str
