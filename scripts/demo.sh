@@ -17,6 +17,8 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 step br --version
 step br init
 step br config show
+step br security scan
+step br security hooks install
 
 # SQL injection, the quality gate and gap analysis (issue 4): plant an injectable query in the
 # copy, scan it, then let the gates and the gap report say what is missing.

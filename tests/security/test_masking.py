@@ -49,3 +49,19 @@ def test_private_key_is_masked_whole() -> None:
     assert masked.startswith("config:\n")
     assert masked.endswith("\nend")
     assert all(line not in masked for line in key.splitlines()[1:-1])
+
+
+def test_stream_masking_keeps_private_keys_whole() -> None:
+    from buildrunner.security.masking import mask_lines
+
+    t = Tokens(55)
+    key = t.pem()
+    token = t.github()
+    lines = ["start\n", *(line + "\n" for line in key.splitlines()), f"t={token}\n", "end"]
+    out = list(mask_lines(lines))
+    text = "".join(out)
+    assert all(line not in text for line in key.splitlines()[1:-1])
+    assert token not in text
+    assert out[0] == "start\n"
+    assert out[-1] == "end"
+    assert len(out) == 4  # start, the key block, the token line, end

@@ -33,6 +33,7 @@ def _secrets() -> dict[str, str]:
         "short_password": t.password(10),
         "generic": t.generic(40),
         "telegram": t.telegram(),
+        "private_key": t.pem("OPENSSH PRIVATE KEY"),
     }
 
 
@@ -58,12 +59,16 @@ def _write_leaks(repo: Path, secrets: dict[str, str]) -> None:
     (repo / ".pypirc").write_text(
         f"[pypi]\nusername = __token__\npassword = {secrets['pypi']}\n", "utf-8"
     )
+    (repo / "deploy_key").write_text(secrets["private_key"] + "\n", "utf-8")
     key_line = "no trailing newline " + secrets["github"]  # redaction at EOF (gitleaks #1243)
     (repo / "last.txt").write_text(key_line, "utf-8")
 
 
 def _assert_clear_of(text: str, secrets: dict[str, str], where: str) -> None:
-    leaked = [name for name, value in secrets.items() if value in text]
+    pieces = {name: value for name, value in secrets.items() if name != "private_key"}
+    for number, line in enumerate(secrets["private_key"].splitlines()[1:-1]):
+        pieces[f"private_key line {number}"] = line
+    leaked = [name for name, value in pieces.items() if value in text]
     assert leaked == [], f"{where} shows {leaked} in clear"
 
 
@@ -87,7 +92,7 @@ def test_no_output_contains_a_secret(git_repo: Path) -> None:
     run("stdin", "security", "scan", "-", stdin=(git_repo / ".env").read_text("utf-8"))
     every_leak = "".join(
         (git_repo / name).read_text("utf-8")
-        for name in ("settings.py", ".env", ".npmrc", ".pypirc", "last.txt")
+        for name in ("settings.py", ".env", ".npmrc", ".pypirc", "deploy_key", "last.txt")
     )
     run("mask", "security", "mask", stdin=every_leak)
     git(git_repo, "add", "-A")
@@ -109,7 +114,9 @@ def test_no_output_contains_a_secret(git_repo: Path) -> None:
     for where, text in outputs.items():
         _assert_clear_of(text, secrets, where)
     assert "settings.py" in outputs["text"]
-    assert outputs["mask"].count("\n") == every_leak.count("\n")
+    key_newlines = secrets["private_key"].count("\n")  # a key is masked as one piece
+    assert outputs["mask"].count("\n") == every_leak.count("\n") - key_newlines
+    assert "username = __token__\n" in outputs["mask"]
     import json
 
     found = json.loads(outputs["json-file-content"])["findings"]

@@ -243,3 +243,27 @@ def test_builtin_analyzers_are_a_literal_registry() -> None:
     assert all(isinstance(spec, AnalyzerSpec) for spec in BUILTIN_ANALYZERS)
     with pytest.raises(UsageError, match="unknown analyzer"):
         select_analyzers(["nope"])
+
+
+def test_a_killed_worker_is_an_operational_error(tmp_path: Path) -> None:
+    import buildrunner.security.scanner as scanner
+
+    for index in range(70):
+        (tmp_path / f"f{index}.txt").write_text("x\n" * 50, "utf-8")
+    engine = Engine(ScanOptions(jobs=2))
+    from buildrunner.security.files import FileTarget
+
+    targets = [
+        FileTarget(str(p), p.name, p.name, p.stat().st_size) for p in sorted(tmp_path.iterdir())
+    ]
+    original = scanner._scan_batch
+    scanner._scan_batch = _die  # type: ignore[assignment]
+    try:
+        with pytest.raises(scanner.ScanError, match="worker process stopped"):
+            scanner._scan_parallel(engine, targets, 2)
+    finally:
+        scanner._scan_batch = original
+
+
+def _die(batch: object) -> None:
+    os._exit(9)

@@ -198,13 +198,13 @@ def mask_command() -> int:
 
     Example: cat deploy.log | br security mask > deploy.masked.log
     """
-    from buildrunner.security.masking import mask_text
+    from buildrunner.security.masking import mask_lines
 
     stdout = sys.stdout.buffer
-    for raw in iter(sys.stdin.buffer.readline, b""):
-        text = raw.decode("utf-8", "surrogateescape")
-        stdout.write(mask_text(text).encode("utf-8", "surrogateescape"))
-    stdout.flush()
+    lines = (raw.decode("utf-8", "surrogateescape") for raw in iter(sys.stdin.buffer.readline, b""))
+    for masked in mask_lines(lines):
+        stdout.write(masked.encode("utf-8", "surrogateescape"))
+        stdout.flush()
     return ExitCode.OK
 
 

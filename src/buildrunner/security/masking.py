@@ -7,6 +7,7 @@ without secrets: one keyword pass, and rule regexes compile only when their keyw
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 
 from buildrunner.core.redact import mask_secret
 from buildrunner.security.secrets.detector import Detector
@@ -59,3 +60,30 @@ def mask_text(text: str) -> str:
         cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+MAX_BLOCK_LINES = 400
+"""A private key opened in a stream is buffered until its END line, at most this many lines."""
+
+
+def mask_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Mask a stream line by line (``br security mask``), keeping multi-line private keys whole.
+
+    A line that opens a PEM block is held back with the following lines until the block ends
+    (or :data:`MAX_BLOCK_LINES` lines pass), so the key is masked as one secret and no body
+    line escapes in clear.
+    """
+    block: list[str] = []
+    for line in lines:
+        if block:
+            block.append(line)
+            if "-----END" in line or len(block) >= MAX_BLOCK_LINES:
+                yield mask_text("".join(block))
+                block = []
+            continue
+        if "-----BEGIN" in line and "PRIVATE KEY" in line and "-----END" not in line:
+            block = [line]
+            continue
+        yield mask_text(line)
+    if block:
+        yield mask_text("".join(block))

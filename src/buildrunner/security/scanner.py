@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from buildrunner.core.errors import BuildRunnerError
 from buildrunner.security.analyzers import Analyzer, Source, SourceSkippedError, select_analyzers
 from buildrunner.security.catalog import RuleInfo
 from buildrunner.security.files import (
@@ -48,6 +49,12 @@ if TYPE_CHECKING:
     from buildrunner.security.baseline import Baseline
 
 Clock = Callable[[], float]
+
+
+class ScanError(BuildRunnerError):
+    """A scan could not complete (a worker process died)."""
+
+
 logger = logging.getLogger("buildrunner.security")
 
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -184,6 +191,9 @@ _WORKER_ENGINE: Engine | None = None
 
 def _init_worker(options: ScanOptions) -> None:
     global _WORKER_ENGINE
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER_ENGINE = Engine(options)
 
 
@@ -206,18 +216,30 @@ def _batches(targets: Sequence[FileTarget], count: int) -> list[list[FileTarget]
 
 def _scan_parallel(engine: Engine, targets: Sequence[FileTarget], workers: int) -> Partial:
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_all_start_methods, get_context
 
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     result = Partial()
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context(method),
         initializer=_init_worker,
         initargs=(engine.options,),
-    ) as pool:
+    )
+    try:
         for part in pool.map(_scan_batch, _batches(targets, workers * BATCHES_PER_WORKER)):
             result.merge(part)
+    except BrokenProcessPool as exc:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise ScanError(
+            "a scan worker process stopped unexpectedly (killed or out of memory)",
+            hint="run again, or with --jobs 1",
+        ) from exc
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return result
 
 

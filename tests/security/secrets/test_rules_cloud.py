@@ -134,6 +134,14 @@ CASES = [
     RuleCase("supabase-secret-key", [f"sb_secret_{t.rand(40, URLSAFE)}"], ["sb_secret_x"]),
     RuleCase("supabase-access-token", [f"SUPABASE_ACCESS_TOKEN=sbp_{t.rand(40, HEX)}"], ["sbp_"]),
     RuleCase("heroku-api-key", [f"HEROKU_API_KEY=HRKU-AA{t.rand(58, URLSAFE)}"], ["HRKU-"]),
+    RuleCase(
+        "heroku-api-key-legacy",
+        [
+            f"HEROKU_API_KEY={t.rand(8, HEX)}-{t.rand(4, HEX)}-{t.rand(4, HEX)}-{t.rand(4, HEX)}-"
+            f"{t.rand(12, HEX)}"
+        ],
+        ["HEROKU_APP_ID=01234567-89ab-cdef-0123-456789abcdef", "HEROKU_API_KEY=${KEY}"],
+    ),
     RuleCase("alibaba-access-key-id", [f"LTAI{t.rand(20)}"], ["LTAI"]),
     RuleCase("hashicorp-vault-token", [f"VAULT_TOKEN=hvs.{t.rand(95, URLSAFE)}"], ["hvs.short"]),
     RuleCase(

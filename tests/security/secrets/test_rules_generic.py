@@ -197,3 +197,25 @@ def test_provider_rule_wins_over_generic_on_the_same_value() -> None:
 )
 def test_name_and_value_on_different_lines(text: str, path: str, line: int) -> None:
     assert found(text + "\n", path) == {(R, line)}
+
+
+@pytest.mark.parametrize(
+    ("alphabet", "length", "word", "floor"),
+    [
+        ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 32, "key", 0.999),
+        ("0123456789abcdef", 40, "token", 0.999),
+        ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/", 40, "secret", 0.999),
+        (
+            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#%^*-_",
+            14,
+            "password",
+            0.97,
+        ),
+    ],
+)
+def test_random_values_are_accepted(alphabet: str, length: int, word: str, floor: float) -> None:
+    """Chance-level words, runs and sequences in random values must not hide them."""
+    rng = Tokens(607)
+    values = [rng.rand(length, alphabet) for _ in range(4000)]
+    accepted = sum(is_strong_value(v, word) for v in values) / len(values)
+    assert accepted >= floor

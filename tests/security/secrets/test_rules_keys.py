@@ -163,6 +163,15 @@ CASES = [
         path="appsettings.config",
     ),
     RuleCase(
+        "curl-user-password",
+        [
+            f"curl -u deploy:{t.password()} https://api.example.com/v1/items",
+            f'curl -s --user "ci:{t.password()}" -X POST "$URL"',
+        ],
+        ["curl -u user:password https://example.com", "curl -u $USER:$TOKEN https://x"],
+        path="deploy.sh",
+    ),
+    RuleCase(
         "netrc-password",
         [f"machine api.example.com login deploy password {t.password()}"],
         ["machine host.domain.com login log password pass1", "machine learning is fun"],
@@ -192,3 +201,21 @@ def test_two_keys_in_one_file_are_two_findings() -> None:
 def test_netrc_entry_over_several_lines() -> None:
     text = f"machine git.internal\n  login ci\n  password {t.password()}\n"
     assert found(text, ".netrc") == {("netrc-password", 3)}
+
+
+def test_a_header_constant_before_a_real_key_does_not_hide_it() -> None:
+    text = (
+        'PEM_HEADER = "-----BEGIN RSA PRIVATE KEY-----"\n'
+        "def load(x):\n    return x\n"
+        f"KEY = `{t.pem()}`\n"
+    )
+    assert found(text, "server.mjs") == {("private-key", 4)}
+
+
+def test_code_between_markers_is_not_a_key() -> None:
+    text = (
+        'BEGIN = "-----BEGIN PRIVATE KEY-----"\n'
+        + "\n".join(f"value_{n} = compute({n}) + other_{n}" for n in range(12))
+        + '\nEND = "-----END PRIVATE KEY-----"\n'
+    )
+    assert found(text, "pem.py") == set()

@@ -11,8 +11,6 @@ in a random ``n``-character string over ``k`` symbols has a chance of about
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import itertools
 import math
@@ -94,6 +92,7 @@ KNOWN_EXAMPLE_HASHES: frozenset[str] = frozenset(
 )
 """SHA-256 of secrets published as examples in vendors' documentation."""
 
+_INTERPOLATION = re.compile(r"\{[^{}\s]*\}")
 _SEPARATORS = str.maketrans("", "", "-_.:")
 _VAR_REFERENCE = re.compile(
     r"""^(?:\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%|\{[A-Za-z_][\w.]*\}|
@@ -171,6 +170,8 @@ def is_reference(value: str) -> bool:
     lowered = value.lower()
     if any(marker in lowered for marker in TEMPLATE_MARKERS):
         return True
+    if _INTERPOLATION.search(value):
+        return True  # f"{password}", `${token}`, "{0}": filled in by code
     return bool(_VAR_REFERENCE.match(value))
 
 
@@ -208,6 +209,9 @@ def decoded_text(value: str) -> str | None:
     """
     if not _BASE64.match(value) or len(value) % 4 not in (0, 2, 3):
         return None
+    import base64
+    import binascii
+
     try:
         text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):

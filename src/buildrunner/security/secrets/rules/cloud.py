@@ -226,6 +226,18 @@ RULES: tuple[SecretRule, ...] = (
         severity="high",
         entropy=3.5,
     ),
+    SecretRule(
+        id="heroku-api-key-legacy",
+        title="Heroku API key (UUID format)",
+        keywords=("heroku",),
+        pattern=r"(?i:heroku)[A-Za-z0-9_.-]{0,30}?(?i:key|token|secret|auth)[A-Za-z0-9_.-]{0,10}?"
+        + ASSIGN
+        + r"(?P<secret>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+        r"[0-9a-fA-F]{12})(?![0-9A-Za-z-])",
+        severity="high",
+        entropy=3.0,
+        description="A Heroku API key in its older UUID format, next to a Heroku-named setting.",
+    ),
     provider(
         "alibaba-access-key-id",
         "Alibaba Cloud AccessKey ID",

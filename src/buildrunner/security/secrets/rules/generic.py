@@ -305,7 +305,7 @@ CODE_SUFFIXES = frozenset(
 PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".org", ".html", ".htm"})
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_VALUE_WORDS = re.compile(r"[A-Z]?[a-z]{3,}|[A-Z]{4,}")
+_VALUE_WORDS = re.compile(r"[A-Z]?[a-z]{4,}|[A-Z]{5,}")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _DOMAIN = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
@@ -314,6 +314,7 @@ _PATH = re.compile(r"^(?:[A-Za-z]:)?[~.]{0,2}[/\\](?:[\w.@-]+[/\\])*[\w.@-]*$")
 _FILE_NAME = re.compile(r"^[\w.-]+\.[A-Za-z][A-Za-z0-9]{0,5}$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|->)[A-Za-z_$][A-Za-z0-9_$]*)*$")
 _DIGITS = re.compile(r"\d+")
+_NAME_ATTRIBUTE = re.compile(r"\b(?:name|key|id)\s*=\s*[\"']$")
 _SEPARATED = re.compile(r"[_.\-]")
 _SPLIT = re.compile(r"[_.\-]+")
 _WORDISH = re.compile(r"^[a-z]{3,}\d{0,2}$")
@@ -332,10 +333,11 @@ VALUE_STOPWORDS: tuple[str, ...] = (
     "undefined",
     "sha256",
     "sha512",
-    "md5",
     "<",
     ">",
 )
+"""Substrings that make a value a stand-in. All are long enough (or need characters random
+tokens lack) not to occur by chance in a real secret."""
 
 _NAME = r"(?P<name>-{0,2}[A-Za-z_][A-Za-z0-9_.-]{0,80})"
 _NAME_CLOSE = r"(?P<nq>(?:\\?[\"'`])?\]?(?:\\?[\"'`])?)"
@@ -400,6 +402,15 @@ def _wordiness(value: str) -> float:
     return covered / len(value) if value else 0.0
 
 
+def _is_path(value: str) -> bool:
+    """``/etc/app/key.pem``, ``./secrets/token``: not ``/3dPI9dZ25MTeVba0/AtmIuk1E`` (base64)."""
+    if not _PATH.match(value) or value.count("/") + value.count("\\") < 2:
+        return False
+    segments = [s for s in re.split(r"[/\\]", value) if s]
+    named = all(s.lower() == s or s.upper() == s or "." in s for s in segments)
+    return named or bool(re.search(r"\.[A-Za-z][A-Za-z0-9]{0,5}$", value))
+
+
 def _is_word_chain(value: str) -> bool:
     """``user_profile_name``, ``cache-key-v2``: lower-case words joined by separators."""
     if value.lower() != value or not _SEPARATED.search(value):
@@ -430,7 +441,7 @@ def is_strong_value(value: str, word: str) -> bool:
         return False
     if _DOMAIN.match(value) or (_FILE_NAME.match(value) and not any(c.isdigit() for c in value)):
         return False
-    if _PATH.match(value) and (value.count("/") + value.count("\\")) >= 2:
+    if _is_path(value):
         return False
     if is_placeholder(value):
         return False
@@ -457,7 +468,7 @@ def is_strong_value(value: str, word: str) -> bool:
     if len(value) < 16 or _is_word_chain(value) or _wordiness(value) >= 0.8:
         return False
     digit_runs = len(_DIGITS.findall(value))
-    mixed = _case_switch_rate(value) >= 0.3
+    mixed = _case_switch_rate(value) >= 0.25
     if not (digit_runs >= 2 or mixed or (alphabet_size(value) == 16 and has_digit)):
         return False
     floor = 0.75 * min(math.log2(alphabet_size(value)), math.log2(len(value)))
@@ -485,8 +496,10 @@ def generic_context(match: re.Match[str], path: str) -> bool:
         return False
     text = match.string
     before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
-    if separator == ">" and not before.endswith("<"):
-        return False
+    if separator == ">" and not (
+        before.endswith("<") or (name_quoted and _NAME_ATTRIBUTE.search(before))
+    ):
+        return False  # <apiKey>...</apiKey> or <string name="api_key">...</string> only
     if separator == "," and not (quoted and name_quoted and before.endswith(("'", '"', "`"))):
         return False
     if separator == "|" and is_code:

@@ -15,9 +15,14 @@ from buildrunner.security.secrets.rules._build import decodes_to_credentials
 _PEM_LABEL = (
     r"(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED |ANY )?PRIVATE KEY(?: BLOCK)?"
 )
+_PEM_BODY = r"[A-Za-z0-9+/=\s\\\"'`,:.\-]"
+"""What may stand between BEGIN and END: base64, layout, quotes, escapes, header lines. Code
+(parentheses, braces) ends the attempt, so a header constant before a real key is skipped."""
 _PEM_HEADER_LINE = re.compile(r"^\s*[A-Za-z-]+:\s.*$", re.MULTILINE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 _ESCAPES = re.compile(r"\\+[nr]|\\\\")
+_LAYOUT = re.compile(r"[\s\"'`+,;|>\\]+")
+_BASE64_WORD = re.compile(r"^[A-Za-z0-9+/=]+$")
 _CODE_ESCAPE = re.compile(r"\\[xuUnrt0-7]")
 _PEM_MARKERS = re.compile(r"-----(?:BEGIN|END)[A-Z0-9 ]*-----")
 
@@ -68,10 +73,16 @@ DEFAULT_PASSWORDS: frozenset[str] = frozenset(
 
 
 def pem_body_is_key(body: str) -> bool:
-    """Whether the text between BEGIN and END lines is real key material (not ``...``)."""
-    cleaned = _PEM_MARKERS.sub("", _ESCAPES.sub("", body))
-    cleaned = _PEM_HEADER_LINE.sub("", cleaned)
-    cleaned = _NOT_BASE64.sub("", cleaned)
+    """Whether the text between BEGIN and END lines is real key material: base64 lines only
+    (however they are quoted, indented, escaped or concatenated), not ``...`` nor code."""
+    text = _PEM_HEADER_LINE.sub("", _PEM_MARKERS.sub("\n", _ESCAPES.sub("\n", body)))
+    words = [w for w in _LAYOUT.split(text) if w]
+    if not words:
+        return False
+    base64_words = [w for w in words if _BASE64_WORD.match(w)]
+    if len(base64_words) < 0.95 * len(words):
+        return False
+    cleaned = "".join(base64_words)
     return len(cleaned) >= 64 and shannon_entropy(cleaned) > 4.5
 
 
@@ -196,7 +207,7 @@ RULES: tuple[SecretRule, ...] = (
         id="private-key",
         title="Private key (PEM, OpenSSH, PGP)",
         keywords=("private key",),
-        pattern=rf"(?P<secret>-----BEGIN[ ]?{_PEM_LABEL}-----[\s\S]{{64,20000}}?"
+        pattern=rf"(?P<secret>-----BEGIN[ ]?{_PEM_LABEL}-----{_PEM_BODY}{{64,20000}}?"
         rf"-----END[ ]?{_PEM_LABEL}-----)",
         multiline=True,
         span=24000,
@@ -307,6 +318,18 @@ RULES: tuple[SecretRule, ...] = (
         context=_connection_string_context,
         precedence=PRECEDENCE_STRUCTURE,
         description="Password= in an ADO.NET, ODBC or libpq connection string.",
+    ),
+    SecretRule(
+        id="curl-user-password",
+        title="Password in a curl --user option",
+        keywords=("curl",),
+        pattern=r"\bcurl\b[^\n]{0,300}?[ \t](?:-u|--user)(?:[ \t]+|=)[\"']?"
+        r"(?P<user>[^:\s\"']{1,100}):(?P<secret>[^\s\"']{1,200})",
+        severity="high",
+        placeholders=False,
+        context=_url_password_ok,
+        precedence=PRECEDENCE_STRUCTURE,
+        description="user:password given to curl with -u/--user on a command line or in a script.",
     ),
     SecretRule(
         id="netrc-password",
