@@ -422,3 +422,18 @@ def test_http_calls_with_sql_words_in_urls_are_not_sinks() -> None:
         """
     ).lstrip("\n")
     assert found(source, "m.js") == expected(source)
+
+
+def test_object_properties_are_tracked() -> None:
+    source = textwrap.dedent(
+        """
+        async function list(pool, req) {
+          const opts = { table: "orders", sort: req.query.sort, limit: 20 };
+          await pool.query(`SELECT * FROM ${opts.table} LIMIT ${opts.limit}`);
+          await pool.query(`SELECT * FROM ${opts.table} ORDER BY ${opts.sort}`); // expect: js-sqli-query
+          const q = { text: "SELECT * FROM t WHERE name LIKE $1", values: [`%${req.query.q}%`] };
+          await pool.query(q);
+        }
+        """
+    ).lstrip("\n")
+    assert found(source, "m.js") == expected(source)

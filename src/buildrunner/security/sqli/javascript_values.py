@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from buildrunner.security.sqli.javascript_sinks import (
@@ -160,6 +161,9 @@ class ValueScope(FlowScope):
         base = self.ev(obj, env)
         if base.enum:
             return Val(enum=True)
+        stored = base.field(prop) if field(node, "optional_chain") is None else None
+        if stored is not None and base.fields is not None and prop in dict(base.fields):
+            return stored
         if name in {"process.env", "process.argv"} or name.startswith("process.env."):
             return UNSAFE.named(name)
         unwrapped = unwrap(obj)
@@ -211,22 +215,36 @@ class ValueScope(FlowScope):
         return build(parts, line, how)
 
     def _object(self, node: Node, env: Env) -> Val:
+        """An object literal: the SQL text of ``{ sql | text | query: ... }`` when present,
+        and the value of each property (``opts.table`` reads one)."""
         chosen: list[Val] = []
         others: list[Val] = []
+        fields: list[tuple[str, Val]] | None = []
         for child in node.named_children:
             if child.type == "pair":
-                key = text(field(child, "key")).strip("'\"")
+                key_node = field(child, "key")
+                key = text(key_node).strip("'\"")
                 value = self.ev(field(child, "value"), env)
                 (chosen if key in QUERY_PROPERTIES else others).append(value)
+                if (
+                    fields is not None
+                    and key_node is not None
+                    and key_node.type != ("computed_property_name")
+                ):
+                    fields.append((key, value))
             elif child.type in {"shorthand_property_identifier", "spread_element"}:
                 value = self.ev(child, env)
                 key = text(child)
                 (chosen if key in QUERY_PROPERTIES else others).append(value)
+                if child.type == "spread_element":
+                    fields = None
+                elif fields is not None:
+                    fields.append((key, value))
             elif child.type == "method_definition":
                 self.function(child, env)
-        if chosen:
-            return join(chosen)
-        return join([v.plain() for v in others]) if others else SAFE
+        rest = join([v.plain() for v in others]) if others else SAFE
+        result = join(chosen) if chosen else rest
+        return replace(result, fields=tuple(fields)) if fields is not None else result
 
     def _call(self, node: Node, env: Env) -> Val:
         raise NotImplementedError
