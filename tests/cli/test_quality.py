@@ -52,7 +52,8 @@ def test_failing_gates_exit_1_with_a_table(git_repo: Path, br: Br) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["gate", "status", "detail"]
     assert lines[1].split()[:4] == ["security", "FAIL", "1", "new"]
-    assert "coverage  FAIL    no coverage data (looked for coverage.xml and .coverage)" in lines
+    missing = "no coverage data (looked for coverage.xml, .coverage and lcov.info)"
+    assert f"coverage  FAIL    {missing}" in lines
     assert any("coverage run -m pytest && coverage xml" in line for line in lines)
     assert "tests     SKIP    no tests command configured (quality.tests_command)" in lines
     assert lines[-1] == "quality gate failed (2 of 4 gates)"

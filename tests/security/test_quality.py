@@ -91,7 +91,7 @@ def test_missing_coverage_fails_with_how_to_produce_it(git_repo: Path) -> None:
     report = check_quality(git_repo, settings(gates=("coverage",)))
     (gate,) = report.gates
     assert gate.status == "fail"
-    assert gate.detail == "no coverage data (looked for coverage.xml and .coverage)"
+    assert gate.detail == "no coverage data (looked for coverage.xml, .coverage and lcov.info)"
     assert "coverage run -m pytest && coverage xml" in gate.hint
     assert not report.passed
 
@@ -183,3 +183,15 @@ def test_unknown_gate_is_a_usage_error(git_repo: Path) -> None:
 
     with pytest.raises(UsageError, match="unknown quality gate 'speed'"):
         check_quality(git_repo, settings(gates=("speed",)))
+
+
+def test_reads_an_lcov_trace(git_repo: Path) -> None:
+    lcov = git_repo / "coverage" / "lcov.info"
+    lcov.parent.mkdir()
+    lcov.write_text(
+        "TN:\nSF:src/a.js\nDA:1,1\nDA:2,0\nLF:8\nLH:6\nBRF:2\nBRH:1\nend_of_record\n"
+        "SF:src/b.js\nLF:10\nLH:10\nend_of_record\n",
+        encoding="utf-8",
+    )
+    report = check_quality(git_repo, settings(gates=("coverage",), coverage_threshold=85))
+    assert report.gates[0].detail == "85.0% >= 85% (coverage/lcov.info)"

@@ -1,8 +1,9 @@
 """Reading total coverage from the files test runs leave behind, through the `coverage` package.
 
-Two inputs are understood: a Cobertura ``coverage.xml`` (``coverage xml``,
-``pytest --cov-report=xml``, and most other languages' coverage tools) and a coverage.py data
-file (``.coverage``). The `coverage` package is imported only when a ``.coverage`` file is read.
+Three inputs are understood: a Cobertura ``coverage.xml`` (``coverage xml``,
+``pytest --cov-report=xml``, and most other languages' coverage tools), a coverage.py data
+file (``.coverage``), and an LCOV trace (``lcov.info``, what istanbul/nyc, c8 and Jest write).
+The `coverage` package is imported only when a ``.coverage`` file is read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from xml.etree import ElementTree
 
 from buildrunner.core.errors import InputError
 
-DEFAULT_CANDIDATES = ("coverage.xml", ".coverage")
+DEFAULT_CANDIDATES = ("coverage.xml", ".coverage", "coverage/lcov.info", "lcov.info")
 """Looked for in the project root, in this order, when no coverage file is configured."""
 
 HOW_TO_PRODUCE = (
@@ -31,7 +32,7 @@ class CoverageTotal:
     covered: int
     total: int
     source: Path
-    kind: str  # "cobertura" or "coverage.py"
+    kind: str  # "cobertura", "coverage.py" or "lcov"
 
 
 class CoverageMissingError(InputError):
@@ -50,7 +51,8 @@ def find_coverage_file(root: Path, configured: str = "") -> Path:
         if (root / name).is_file():
             return root / name
     raise CoverageMissingError(
-        "no coverage data (looked for coverage.xml and .coverage)", hint=HOW_TO_PRODUCE
+        "no coverage data (looked for coverage.xml, .coverage and lcov.info)",
+        hint=HOW_TO_PRODUCE,
     )
 
 
@@ -62,7 +64,26 @@ def read_coverage(path: Path) -> CoverageTotal:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if head.lstrip().startswith(b"<"):
         return _read_cobertura(path)
+    if head.lstrip().startswith((b"TN:", b"SF:")):
+        return _read_lcov(path)
     return _read_coverage_py(path)
+
+
+def _read_lcov(path: Path) -> CoverageTotal:
+    """Sum ``LF``/``LH`` (lines found/hit) and ``BRF``/``BRH`` (branches) over every record."""
+    totals = {"LF": 0, "LH": 0, "BRF": 0, "BRH": 0}
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.strip().partition(":")
+                if key in totals and value.isdigit():
+                    totals[key] += int(value)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    covered = totals["LH"] + totals["BRH"]
+    total = totals["LF"] + totals["BRF"]
+    percent = 100.0 if total == 0 else covered * 100.0 / total
+    return CoverageTotal(percent, covered, total, path, "lcov")
 
 
 def _read_cobertura(path: Path) -> CoverageTotal:
