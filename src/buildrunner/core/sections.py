@@ -119,8 +119,9 @@ class QualityConfig:
     )
     coverage_file: str = setting(
         "",
-        "Coverage data to read, relative to the project root: a Cobertura coverage.xml or a "
-        "coverage.py .coverage file. Empty: coverage.xml, then .coverage.",
+        "Coverage data to read, relative to the project root: a Cobertura coverage.xml, a "
+        "coverage.py .coverage file or an LCOV lcov.info. Empty: the first of coverage.xml, "
+        ".coverage, coverage/lcov.info, lcov.info.",
     )
     tests_command: str = setting(
         "", "Command that runs the tests and must exit 0 (split like a shell, not run by one)."
