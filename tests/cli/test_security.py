@@ -147,3 +147,10 @@ def test_stdin_and_mask_through_the_real_entry_point(tmp_path: Path) -> None:
     assert masked.returncode == 0
     assert token not in masked.stdout
     assert masked.stdout.endswith(" b\nplain\n")
+
+
+def test_every_analyzer_has_a_switch(br: Br) -> None:
+    from buildrunner.security.analyzers import BUILTIN_ANALYZERS
+
+    help_text = br("security", "scan", "--help").stdout
+    assert all(f"--no-{spec.name}" in help_text for spec in BUILTIN_ANALYZERS)

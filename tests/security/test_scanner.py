@@ -267,3 +267,11 @@ def test_a_killed_worker_is_an_operational_error(tmp_path: Path) -> None:
 
 def _die(batch: object) -> None:
     os._exit(9)
+
+
+def test_library_default_root_is_the_git_top(git_repo: Path) -> None:
+    sub = git_repo / "pkg"
+    sub.mkdir()
+    (sub / "a.env").write_text(f"T={Tokens(11).github()}\n", "utf-8")
+    report = scan_paths(["."], cwd=sub)
+    assert [(f.path, f.key_path) for f in report.findings] == [("a.env", "pkg/a.env")]

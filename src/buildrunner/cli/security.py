@@ -7,8 +7,9 @@ configuration explanation, no other command group) and prints plain text.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -17,6 +18,27 @@ from buildrunner.cli.state import CliState
 from buildrunner.core.errors import ExitCode, UsageError
 
 FORMATS = ("text", "json", "sarif")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _analyzer_names() -> tuple[str, ...]:
+    from buildrunner.security.analyzers import BUILTIN_ANALYZERS
+
+    return tuple(spec.name for spec in BUILTIN_ANALYZERS)
+
+
+def _analyzer_switches(command: F) -> F:
+    """One ``--no-<name>`` flag per built-in analyzer (``--no-secrets``, ``--no-sql``)."""
+    from buildrunner.security.analyzers import BUILTIN_ANALYZERS
+
+    for spec in reversed(BUILTIN_ANALYZERS):
+        command = click.option(
+            f"--no-{spec.name}",
+            f"no_{spec.name}",
+            is_flag=True,
+            help=f"Do not run the {spec.name} analyzer ({spec.summary}).",
+        )(command)
+    return command
 
 
 @click.group("security")
@@ -71,13 +93,13 @@ def _emit(text: str, output: Path | None, state: CliState) -> None:
     help="Baseline file (default: security.baseline when it exists).",
 )
 @click.option("--no-baseline", is_flag=True, help="Report findings even if they are baselined.")
-@click.option("--no-secrets", is_flag=True, help="Do not run the secret analyzer.")
-@click.option("--no-sql", is_flag=True, help="Do not run the SQL-injection analyzer.")
+@_analyzer_switches
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0: one per CPU).")
 @click.option("--max-file-size", metavar="SIZE", help='Skip larger files (e.g. "5MB").')
 @click.pass_obj
 def scan_command(
     state: CliState,
+    /,
     paths: tuple[Path, ...],
     staged: bool,
     history: str | None,
@@ -85,10 +107,9 @@ def scan_command(
     output: Path | None,
     baseline: Path | None,
     no_baseline: bool,
-    no_secrets: bool,
-    no_sql: bool,
     jobs: int | None,
     max_file_size: str | None,
+    **switches: bool,
 ) -> int:
     """Scan PATHS (default: the current directory), the index or history for secrets and SQL
     injection.
@@ -103,8 +124,7 @@ def scan_command(
         raise UsageError("give either PATHS or --staged/--history, not both")
     if Path("-") in paths and len(paths) > 1:
         raise UsageError("- (standard input) cannot be combined with other paths")
-    disabled: tuple[str, ...] = ("secrets",) if no_secrets else ()
-    disabled += ("sql",) if no_sql else ()
+    disabled = tuple(name for name in _analyzer_names() if switches.get(f"no_{name}"))
     options = scan_options(
         state,
         jobs=jobs,

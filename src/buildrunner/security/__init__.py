@@ -75,12 +75,15 @@ def scan_paths(
 ) -> ScanReport:
     """Scan files and directories (git-tracked plus untracked-not-ignored inside a repository).
 
-    `root` is the project root fingerprints are relative to (default: the working directory);
-    `config` is a ``[security]`` configuration section, used when `options` is not given.
+    `root` is the project root fingerprints are relative to (default: the top of the git
+    working tree holding `cwd`, else `cwd`); `config` is a ``[security]`` configuration section,
+    used when `options` is not given.
     """
+    from buildrunner.core.paths import find_git_worktree
     from buildrunner.security.scanner import scan_paths as run
 
-    base = root or cwd or Path.cwd()
+    here = (cwd or Path.cwd()).absolute()
+    base = root or find_git_worktree(here) or here
     return run(paths, root=base, cwd=cwd, options=_options(options, config, base))
 
 
