@@ -33,5 +33,15 @@ step br routing ask "How do I stop the SQL injection in inventory/db.py?"
 step br routing costs
 step br routing budget show
 step br telemetry events --limit 4
+# SQL injection, the quality gate and gap analysis (issue 4): plant an injectable query in the
+# copy, scan it, then let the gates and the gap report say what is missing.
+cat > inventory/search.py <<'PY'
+def search(conn, term):
+    sql = "SELECT sku, name FROM items WHERE name LIKE '%" + term + "%'"
+    return conn.execute(sql).fetchall()
+PY
+step br security scan inventory --no-secrets || true
+step br quality check --gate security --gate coverage || true
+step br gaps analyze || true
 
 printf '\nDemo finished in %s\n' "$demo"

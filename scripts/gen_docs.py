@@ -149,11 +149,30 @@ def rules_reference() -> str:
     return "\n".join(lines)
 
 
+def sql_rules_reference() -> str:
+    """The SQL-injection rule catalog, from the registry (issue 4)."""
+    from buildrunner.security.sqli import SQLI_RULES
+
+    lines = [
+        HEADER + "# SQL-injection rules\n",
+        f"{len(SQLI_RULES)} built-in rules, all CWE-89. Rule ids are permanent: baselines, "
+        "`br:allow` / `# nosec` reviews and `security.disabled_rules` name them. "
+        "See [security.md](../security.md#sql-injection-kind-sql-injection-cwe-89).\n",
+        "| id | language | severity | title | sinks | fix |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for rule in SQLI_RULES:
+        cells = [f"`{rule.id}`", rule.language, rule.severity, rule.title, rule.sinks, rule.fix]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "cli.md": cli_reference,
     "configuration-keys.md": configuration_reference,
     "schema.md": schema_reference,
     "rules.md": rules_reference,
+    "sql-rules.md": sql_rules_reference,
 }
 
 

@@ -49,7 +49,7 @@ def test_scan_usage_errors(leaky: Path, br: Br) -> None:
     assert br("security", "scan", "missing.py").exit_code == 2
     assert br("security", "scan", "--staged", "app.py").exit_code == 2
     assert br("security", "scan", "--staged", "--history").exit_code == 2
-    none_left = br("security", "scan", "--no-secrets")
+    none_left = br("security", "scan", "--no-secrets", "--no-sql")
     assert none_left.exit_code == 2
     assert "nothing to scan" in none_left.stderr
     assert br("security", "scan", "--format", "xml").exit_code == 2

@@ -30,7 +30,7 @@ def _hooks(text: str) -> dict[str, dict[str, str]]:
 @pytest.mark.skipif(not MANIFEST.exists(), reason="runs from a source checkout only")
 def test_manifest_declares_the_index_hook() -> None:
     hooks = _hooks(MANIFEST.read_text(encoding="utf-8"))
-    assert set(hooks) == {"br-secrets", "br-secrets-files"}
+    assert set(hooks) == {"br-secrets", "br-secrets-files", "br-quality"}
     index_hook = hooks["br-secrets"]
     assert index_hook["entry"] == "br security check"
     assert index_hook["pass_filenames"] == "false"

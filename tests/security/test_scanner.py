@@ -239,7 +239,7 @@ def test_an_extra_analyzer_plugs_into_the_pipeline(tmp_path: Path) -> None:
 
 
 def test_builtin_analyzers_are_a_literal_registry() -> None:
-    assert [spec.name for spec in BUILTIN_ANALYZERS] == ["secrets"]
+    assert [spec.name for spec in BUILTIN_ANALYZERS] == ["secrets", "sql"]
     assert all(isinstance(spec, AnalyzerSpec) for spec in BUILTIN_ANALYZERS)
     with pytest.raises(UsageError, match="unknown analyzer"):
         select_analyzers(["nope"])

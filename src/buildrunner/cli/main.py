@@ -31,6 +31,14 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.security:security_group",
         "Scan for leaked secrets; pre-commit hook and baselines.",
     ),
+    "quality": (
+        "buildrunner.cli.quality:quality_group",
+        "Run the quality gate: security, coverage, tests and lint.",
+    ),
+    "gaps": (
+        "buildrunner.cli.gaps:gaps_group",
+        "Report security-posture gaps with their severity and fix.",
+    ),
     "routing": (
         "buildrunner.cli.routing:routing_group",
         "Estimate tasks, call Claude models with fallback, track costs.",

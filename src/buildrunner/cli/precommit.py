@@ -22,6 +22,12 @@ BLOCKED = (
     "mark an intended value with a `br:allow` comment on its line, or accept the current\n"
     "findings with `br security baseline update`. Bypass once: git commit --no-verify\n"
 )
+BLOCKED_SQL = (
+    "\nCommit blocked: the staged changes add secrets or SQL built from untrusted input.\n"
+    "Remove secrets (and rotate them); pass values to SQL as parameters. Mark an intended\n"
+    "line with `br:allow` (or `# nosec`), or accept the current findings with\n"
+    "`br security baseline update`. Bypass once: git commit --no-verify\n"
+)
 
 
 def scan_options(
@@ -69,17 +75,19 @@ def require_git(state: CliState) -> Path:
     return state.paths.worktree_root
 
 
-def run_check(state: CliState) -> int:
+def run_check(state: CliState, *, no_sql: bool = False) -> int:
     """Scan the index; print the findings and how to proceed; exit 1 blocks the commit."""
     from buildrunner.security.scanner import scan_staged
 
-    report = scan_staged(require_git(state), cwd=state.cwd, options=scan_options(state))
+    options = scan_options(state, disabled=("sql",) if no_sql else ())
+    report = scan_staged(require_git(state), cwd=state.cwd, options=options)
     if not report.findings:
         return ExitCode.OK
     from buildrunner.security.formats.text import render_text
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(render_text(report, color=color) + BLOCKED)
+    only_secrets = all(finding.kind == "secret" for finding in report.findings)
+    sys.stdout.write(render_text(report, color=color) + (BLOCKED if only_secrets else BLOCKED_SQL))
     sys.stdout.flush()
     return ExitCode.FINDINGS
 

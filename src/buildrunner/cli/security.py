@@ -43,7 +43,7 @@ def _analyzer_switches(command: F) -> F:
 
 @click.group("security")
 def security_group() -> None:
-    """Find leaked secrets in files, the git index and history; hooks and baselines.
+    """Find leaked secrets and SQL injection in files, the index and history; hooks, baselines.
 
     Example: br security scan . --format sarif --output br.sarif
     """
@@ -111,7 +111,8 @@ def scan_command(
     max_file_size: str | None,
     **switches: bool,
 ) -> int:
-    """Scan PATHS (default: the current directory), the index or history for secrets.
+    """Scan PATHS (default: the current directory), the index or history for secrets and SQL
+    injection.
 
     Use - to read standard input. Exit 1 when something new is found.
 
@@ -174,15 +175,16 @@ def _render(report: Any, output_format: str, output: Path | None, state: CliStat
 
 
 @security_group.command("check")
+@click.option("--no-sql", is_flag=True, help="Do not run the SQL-injection analyzer.")
 @click.pass_obj
-def check_command(state: CliState) -> int:
-    """Pre-commit check: block the commit if the staged changes add a secret.
+def check_command(state: CliState, no_sql: bool) -> int:
+    """Pre-commit check: block the commit if the staged changes add a secret or SQL injection.
 
     Reads the git index, not the working tree; exit 1 blocks the commit.
 
     Example: br security check
     """
-    return run_check(state)
+    return run_check(state, no_sql=no_sql)
 
 
 @security_group.command("rules")
@@ -235,15 +237,16 @@ def hooks_group() -> None:
 
 
 @hooks_group.command("install")
+@click.option("--with-quality", is_flag=True, help="Also run the quality gate (br quality check).")
 @click.pass_obj
-def hooks_install_command(state: CliState) -> int:
+def hooks_install_command(state: CliState, with_quality: bool) -> int:
     """Install the pre-commit hook (an existing hook is kept and chained).
 
-    Example: br security hooks install
+    Example: br security hooks install --with-quality
     """
     from buildrunner.security.hooks import install_hook
 
-    change = install_hook(require_git(state))
+    change = install_hook(require_git(state), with_quality=with_quality)
     click.echo(f"pre-commit hook {change.action}: {change.path}")
     if change.chained is not None:
         click.echo(f"the previous hook runs after br: {change.chained}")

@@ -46,6 +46,12 @@ def _regexes(values: tuple[str, ...]) -> str | None:
     return None
 
 
+def _known_gap_checks(value: tuple[str, ...]) -> str | None:
+    known = ("env-files", "private-keys", "ci-credentials", "history", "hook", "baseline")
+    unknown = [check for check in value if check not in known]
+    return f"unknown check {unknown[0]!r}; choose from {', '.join(known)}" if unknown else None
+
+
 @dataclass(frozen=True)
 class SecurityConfig:
     """Secret scanning: limits, allowlists, the baseline and the pre-commit hook."""
@@ -74,6 +80,62 @@ class SecurityConfig:
     )
     disabled_rules: tuple[str, ...] = setting(
         (), "Rule ids that never report (see `br security rules`)."
+    )
+
+    # --- SQL injection and gap analysis (issue 4) ---
+    sql: bool = setting(
+        True,
+        "Run the SQL-injection analyzer on Python and JS/TS files (`--no-sql` turns it off "
+        "for one run).",
+    )
+    gap_checks: tuple[str, ...] = setting(
+        ("env-files", "private-keys", "ci-credentials", "history", "hook", "baseline"),
+        "Checks `br gaps analyze` runs (env-files, private-keys, ci-credentials, history, "
+        "hook, baseline).",
+        check=_known_gap_checks,
+    )
+
+
+# --- quality gate (issue 4) -------------------------------------------------------------
+
+
+def _known_gates(value: tuple[str, ...]) -> str | None:
+    known = ("security", "coverage", "tests", "lint")
+    unknown = [gate for gate in value if gate not in known]
+    return f"unknown gate {unknown[0]!r}; choose from {', '.join(known)}" if unknown else None
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """The quality gate (`br quality check`): which gates run and what they require."""
+
+    gates: tuple[str, ...] = setting(
+        ("security", "coverage", "tests", "lint"),
+        "Gates `br quality check` runs (security, coverage, tests, lint); tests and lint are "
+        "skipped while no command is configured.",
+        check=_known_gates,
+    )
+    coverage_threshold: float = setting(
+        85.0,
+        "Minimum total coverage in percent (lines, plus branches if measured).",
+        check=between(0, 100),
+    )
+    coverage_file: str = setting(
+        "",
+        "Coverage data to read, relative to the project root: a Cobertura coverage.xml, a "
+        "coverage.py .coverage file or an LCOV lcov.info. Empty: the first of coverage.xml, "
+        ".coverage, coverage/lcov.info, lcov.info.",
+    )
+    tests_command: str = setting(
+        "", "Command that runs the tests and must exit 0 (split like a shell, not run by one)."
+    )
+    lint_commands: tuple[str, ...] = setting(
+        (), "Commands that must each exit 0 (linters, type checkers, formatters in check mode)."
+    )
+    command_timeout: Duration = setting(
+        1800.0,
+        "How long a tests or lint command may run before the gate fails.",
+        check=at_least(1),
     )
 
 
@@ -329,6 +391,7 @@ class Config:
 
     core: CoreConfig = setting(factory=CoreConfig)
     security: SecurityConfig = setting(factory=SecurityConfig)
+    quality: QualityConfig = setting(factory=QualityConfig)
     routing: RoutingConfig = setting(factory=RoutingConfig)
     telemetry: TelemetryConfig = setting(factory=TelemetryConfig)
 

@@ -127,6 +127,15 @@ class Source:
         return self.line_map[-1] if self.line_map else line
 
 
+class SourceSkippedError(Exception):
+    """Raised by :meth:`Analyzer.analyze` when it cannot analyse a source (a syntax error);
+    the scanner records the source as skipped with `reason` and goes on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @runtime_checkable
 class Analyzer(Protocol):
     """One kind of analysis.
@@ -137,7 +146,8 @@ class Analyzer(Protocol):
       the common ``br:allow`` (``gitleaks:allow`` for secrets, ``nosec`` for SQL, ...).
     - ``needs_full_text``: True if it must see whole files (a parser); then partial sources
       are analysed through their ``full`` source and findings outside the changed lines are
-      dropped by the scanner.
+      dropped by the scanner. Optionally ``wants_full_text(partial) -> bool`` tells the scanner
+      that a partial source's added lines cannot hold a finding, so the whole file is not read.
     """
 
     name: str
@@ -184,6 +194,12 @@ BUILTIN_ANALYZERS: tuple[AnalyzerSpec, ...] = (
         kind="secret",
         target="buildrunner.security.secrets.analyzer:build_analyzer",
         summary="leaked credentials: API keys, tokens, private keys, passwords in URLs",
+    ),
+    AnalyzerSpec(
+        name="sql",
+        kind="sql-injection",
+        target="buildrunner.security.sqli.analyzer:build_analyzer",
+        summary="SQL built from untrusted input reaching a database API (Python, JS/TS)",
     ),
 )
 """Every built-in analyzer, in the order they run."""

@@ -63,6 +63,9 @@ class Finding:
     content_hash: str = ""
     snippet: str = ""
     commit: str | None = None
+    related_line: int = 0
+    """A second place that explains the finding (SQL injection: where the string was built);
+    0 when there is none. Shown in SARIF as a related location, not in the JSON shape."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of this finding (the documented shape, in order)."""

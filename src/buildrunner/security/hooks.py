@@ -25,6 +25,8 @@ from buildrunner.core.git import git_text
 HOOK_NAME = "pre-commit"
 HOOK_ID = "# br-hook-id: buildrunner-secret-scan v1"
 CHAINED_SUFFIX = ".br-chained"
+QUALITY_CHECK = "quality check"
+"""What the hook runs after the security check when installed ``--with-quality``."""
 
 
 class HookError(BuildRunnerError):
@@ -85,11 +87,14 @@ def current_command() -> list[str]:
     return [os.path.abspath(sys.executable), "-m", "buildrunner"]
 
 
-def hook_script(command: Sequence[str]) -> str:
-    """The text of the hook that runs ``<command> security check``."""
+def hook_script(command: Sequence[str], *, with_quality: bool = False) -> str:
+    """The text of the hook that runs ``<command> security check`` (and, `with_quality`,
+    ``<command> quality check`` after it)."""
     program = shlex.quote(command[0])
     prefix = " ".join(shlex.quote(part) for part in command[1:])
     call = f'"$BR" {prefix} security check'.replace("  ", " ")
+    if with_quality:
+        call += " || exit $?\n" + f'"$BR" {prefix} {QUALITY_CHECK}'.replace("  ", " ")
     return f"""#!/bin/sh
 {HOOK_ID}
 # Installed by `br security hooks install`: blocks a commit whose staged changes add a secret.
@@ -148,8 +153,12 @@ def hook_status(repo: Path) -> HookStatus:
     )
 
 
-def install_hook(repo: Path, *, command: Sequence[str] | None = None) -> HookChange:
-    """Install (or update) br's pre-commit hook; an existing foreign hook is chained."""
+def install_hook(
+    repo: Path, *, command: Sequence[str] | None = None, with_quality: bool = False
+) -> HookChange:
+    """Install (or update) br's pre-commit hook; an existing foreign hook is chained.
+
+    `with_quality` makes the hook run the quality gate (``br quality check``) as well."""
     command = list(command or current_command())
     directory = hooks_dir(repo)
     path = directory / HOOK_NAME
@@ -168,7 +177,7 @@ def install_hook(repo: Path, *, command: Sequence[str] | None = None) -> HookCha
                     )
                 os.replace(path, chained)
                 action = "installed (existing hook chained)"
-        _write_executable(path, hook_script(command))
+        _write_executable(path, hook_script(command, with_quality=with_quality))
     except OSError as exc:
         raise HookError(f"cannot install the hook at {path}: {exc.strerror or exc}") from exc
     has_chain = chained.exists() or chained.is_symlink()

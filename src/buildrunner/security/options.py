@@ -15,7 +15,7 @@ DEFAULT_BASELINE = ".buildrunner/secrets-baseline.json"
 class ScanOptions:
     """Options of one scan. Build them from configuration with :meth:`from_config`.
 
-    - ``analyzers``: names of the analyzers to run (``secrets``, and ``sql`` once it exists).
+    - ``analyzers``: names of the analyzers to run (``secrets``, ``sql``).
     - ``max_file_size``: larger files (or larger added text) are skipped and reported.
     - ``jobs``: processes for large scans; 0 means one per CPU, 1 scans in-process.
     - ``exclude_paths``: gitignore-style patterns of project paths never scanned.
@@ -26,7 +26,7 @@ class ScanOptions:
     - ``default_excludes``: skip lock files, vendored and minified code (on by default).
     """
 
-    analyzers: tuple[str, ...] = ("secrets",)
+    analyzers: tuple[str, ...] = ("secrets", "sql")
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     jobs: int = 0
     exclude_paths: tuple[str, ...] = ()

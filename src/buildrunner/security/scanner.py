@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buildrunner.core.errors import BuildRunnerError
-from buildrunner.security.analyzers import Analyzer, Source, select_analyzers
+from buildrunner.security.analyzers import Analyzer, Source, SourceSkippedError, select_analyzers
 from buildrunner.security.catalog import RuleInfo
 from buildrunner.security.files import (
     FileTarget,
@@ -98,12 +98,29 @@ class Engine:
     def needs_full_text(self) -> bool:
         return any(a.needs_full_text for a in self.analyzers)
 
+    def wants_full_text(self, partial: Source) -> bool:
+        """Whether an analyzer needs the whole file behind `partial` (the added lines).
+
+        An analyzer may answer no for a file it does not read or whose added lines cannot
+        hold a finding (optional method ``wants_full_text(partial)``); then the blob is not
+        read from git at all.
+        """
+        for analyzer in self.analyzers:
+            if not analyzer.needs_full_text or not analyzer.applies_to(partial.key_path):
+                continue
+            wants = getattr(analyzer, "wants_full_text", None)
+            if wants is None or wants(partial):
+                return True
+        return False
+
     def rules(self) -> dict[str, RuleInfo]:
         return {info.id: info for a in self.analyzers for info in a.rules()}
 
-    def analyze(self, source: Source) -> tuple[list[Finding], int]:
+    def analyze(
+        self, source: Source, skipped: list[SkippedFile] | None = None
+    ) -> tuple[list[Finding], int]:
         """Findings of every analyzer on `source` (mapped, filtered) and how many were
-        suppressed inline."""
+        suppressed inline. An analyzer that cannot read the source adds it to `skipped`."""
         kept: list[Finding] = []
         suppressed = 0
         for analyzer in self.analyzers:
@@ -114,7 +131,13 @@ class Engine:
                 if source.full is None:
                     continue
                 target = source.full
-            for finding in analyzer.analyze(target):
+            try:
+                found = analyzer.analyze(target)
+            except SourceSkippedError as exc:
+                if skipped is not None:
+                    skipped.append(SkippedFile(source.path, exc.reason))
+                continue
+            for finding in found:
                 if finding.rule_id in self._disabled:
                     continue
                 markers = analyzer.suppression_markers
@@ -126,12 +149,15 @@ class Engine:
                 changed = target.changed_lines
                 if changed is not None and not any(n in changed for n in range(line, end_line + 1)):
                     continue
+                if finding.related_line:
+                    finding = replace(finding, related_line=target.file_line(finding.related_line))
                 kept.append(_finalize(finding, source, line, end_line))
         return kept, suppressed
 
     def scan_source(self, source: Source) -> Partial:
-        findings, suppressed = self.analyze(source)
-        return Partial(findings, [], 1, len(source.data), suppressed)
+        skipped: list[SkippedFile] = []
+        findings, suppressed = self.analyze(source, skipped)
+        return Partial(findings, skipped, 1, len(source.data), suppressed)
 
 
 def _finalize(finding: Finding, source: Source, line: int, end_line: int) -> Finding:
@@ -374,7 +400,7 @@ def _change_sources(
             line_map=change.numbers,
             commit=change.commit,
         )
-        if engine.needs_full_text and blob_prefix is not None:
+        if engine.needs_full_text and blob_prefix is not None and engine.wants_full_text(source):
             pending.append((change, source))
         else:
             result.merge(engine.scan_source(source))

@@ -99,7 +99,7 @@ def sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
     if finding.commit:
         properties["commit"] = finding.commit
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": SARIF_LEVEL.get(finding.severity, "warning"),
@@ -115,6 +115,18 @@ def sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": properties,
     }
+    if finding.related_line and finding.related_line != finding.line:
+        result["relatedLocations"] = [
+            {
+                "id": 1,
+                "message": {"text": "the SQL string is built here"},
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(finding), "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": finding.related_line},
+                },
+            }
+        ]
+    return result
 
 
 def sarif_log(report: ScanReport) -> dict[str, Any]:

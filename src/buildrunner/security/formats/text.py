@@ -64,6 +64,9 @@ def _finding_lines(finding: Finding) -> list[list[Segment]]:
     if finding.commit:
         head.append(("dim", f"  commit {finding.commit[:12]}"))
     detail: list[Segment] = [("", " " * 14), ("", finding.message)]
+    if finding.kind != "secret":  # SQL injection: the (masked) code of the sink is the value
+        code: list[Segment] = [("", " " * 14), ("dim", "code: "), ("", finding.snippet)]
+        return [head, detail, code]
     shown: list[Segment] = [("", " " * 14), ("dim", "value: "), ("", finding.masked)]
     if finding.snippet:
         shown += [("dim", "   line: "), ("", finding.snippet)]
