@@ -1,0 +1,191 @@
+"""Seams to the other subsystems: events, costs, model choice, API calls and the merge gate.
+
+Orchestration needs four things it does not own: telemetry (lifecycle events), routing
+(choosing a model for ``model = "auto"``, one API call for the ``api`` executor, recording
+cost), and security (scanning a task's diff before it merges). Each is a small Protocol here
+with a default that works without the other subsystem, and :func:`default_integrations`
+picks the real implementation when that subsystem is installed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from buildrunner.core.errors import BuildRunnerError
+from buildrunner.parallel.plan import MODEL_TIERS, TaskSpec
+
+log = logging.getLogger("buildrunner.parallel")
+
+
+# --------------------------------------------------------------------------- events
+
+
+class EventSink(Protocol):
+    """Where task, session and worker lifecycle events go (telemetry)."""
+
+    def emit(self, name: str, attributes: Mapping[str, Any]) -> None: ...
+
+
+class NullEventSink:
+    """Drops events (telemetry not installed or disabled)."""
+
+    def emit(self, name: str, attributes: Mapping[str, Any]) -> None:
+        return None
+
+
+class RecordingEventSink:
+    """Keeps events in memory (tests and embedding)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def emit(self, name: str, attributes: Mapping[str, Any]) -> None:
+        self.events.append((name, dict(attributes)))
+
+
+# --------------------------------------------------------------------------- costs
+
+
+class CostSink(Protocol):
+    """Where the cost and usage of a Claude session or API call are recorded (routing)."""
+
+    def record(
+        self,
+        *,
+        session_id: str,
+        task_id: str,
+        model: str | None,
+        cost_usd: float,
+        input_tokens: int,
+        output_tokens: int,
+        usage: Mapping[str, Any],
+    ) -> None: ...
+
+
+class NullCostSink:
+    """Costs stay in the parallel tables only."""
+
+    def record(self, **_: Any) -> None:
+        return None
+
+
+# --------------------------------------------------------------------------- models
+
+
+class ModelResolver(Protocol):
+    """Turns a task's ``model`` (``auto``, a tier, an id) into what the executor passes on."""
+
+    def resolve(self, spec: TaskSpec) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class StaticModelResolver:
+    """``auto`` becomes `default_model`; tiers and ids pass through unchanged."""
+
+    default_model: str = "sonnet"
+
+    def resolve(self, spec: TaskSpec) -> str | None:
+        model = spec.model.strip()
+        if model == "auto":
+            return self.default_model or None
+        return model if model in MODEL_TIERS else model
+
+
+# --------------------------------------------------------------------------- API calls
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    """The answer to one API call and what it cost."""
+
+    text: str
+    model: str
+    cost_usd: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    usage: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ApiCallError(BuildRunnerError):
+    """An API call failed; `outcome` is one of the executor taxonomy values."""
+
+    def __init__(self, message: str, *, outcome: str = "unknown_error") -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+class ApiCaller(Protocol):
+    """Makes one model call for the ``api`` executor (the routing subsystem's router)."""
+
+    def answer(
+        self, prompt: str, *, model: str | None, budget_usd: float | None, task: TaskSpec
+    ) -> ApiAnswer: ...
+
+
+# --------------------------------------------------------------------------- merge gate
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What the gate found in a task's diff; `report` is already masked."""
+
+    passed: bool
+    findings: int = 0
+    report: str = ""
+    gate: str = "none"
+
+
+class MergeGate(Protocol):
+    """Checks the diff of a finished task before it is merged (the security scan)."""
+
+    name: str
+
+    def check(self, repo: Path, base: str, head: str) -> GateResult: ...
+
+
+class OpenGate:
+    """Lets everything through (no security subsystem, or ``parallel.merge_gate = "none"``)."""
+
+    name = "none"
+
+    def check(self, repo: Path, base: str, head: str) -> GateResult:
+        return GateResult(True, gate=self.name)
+
+
+class GateUnavailableError(BuildRunnerError):
+    """``parallel.merge_gate = "security"`` but the security subsystem is not installed."""
+
+
+# --------------------------------------------------------------------------- bundle
+
+
+@dataclass(frozen=True)
+class Integrations:
+    """The implementations a session uses."""
+
+    events: EventSink = field(default_factory=NullEventSink)
+    costs: CostSink = field(default_factory=NullCostSink)
+    models: ModelResolver = field(default_factory=StaticModelResolver)
+    api: ApiCaller | None = None
+    gate: MergeGate = field(default_factory=OpenGate)
+
+
+def default_integrations(
+    *, default_model: str = "sonnet", merge_gate: str = "auto", project_root: Path | None = None
+) -> Integrations:
+    """The best available implementation of every seam.
+
+    Routing, telemetry and security plug in here as they land; until then the defaults
+    above apply (``auto`` -> `default_model`, no API caller, no gate, events dropped).
+    """
+    gate: MergeGate = OpenGate()
+    if merge_gate == "security":
+        raise GateUnavailableError(
+            "parallel.merge_gate is 'security' but the security subsystem is not installed",
+            hint="set parallel.merge_gate to 'auto' or 'none'",
+        )
+    return Integrations(models=StaticModelResolver(default_model), gate=gate)
