@@ -27,6 +27,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.config:config_group",
         "Show the effective configuration and where each value comes from.",
     ),
+    "parallel": (
+        "buildrunner.cli.parallel:parallel_group",
+        "Run many coding tasks at once in isolated worktrees with leased path claims.",
+    ),
 }
 """name -> ("module:attribute", one-line summary). A group whose issue has not landed is absent."""
 

@@ -315,3 +315,15 @@ def record_supervisor(store: Store, session_id: str, *, pid: int | None, now: fl
         "supervisor_heartbeat_at = ?, updated_at = ? WHERE id = ?",
         (pid, socket.gethostname() if pid else None, now if pid else None, now, session_id),
     )
+
+
+def journal_since(
+    store: Store, session_id: str, after: int = 0
+) -> list[tuple[int, JournalEntry]]:
+    """Journal entries of a session with a row id above `after`, oldest first."""
+    rows = store.execute(
+        "SELECT pk, session_id, at, level, task_id, worker_id, message FROM parallel_journal "
+        "WHERE session_id = ? AND pk > ? ORDER BY pk",
+        (session_id, after),
+    )
+    return [(row["pk"], JournalEntry.from_row(row)) for row in rows]
