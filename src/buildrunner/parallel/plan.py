@@ -242,7 +242,7 @@ def validate_plan(data: Any, *, source: str = "<plan>", default_name: str = "pla
     """Check parsed plan data and build a :class:`Plan`; raise :class:`PlanError` on the first
     problem found."""
     top = _Where(source, "")
-    if data is None:
+    if data is None or data == {}:
         raise top.error(None, "the plan is empty; it needs at least one [[tasks]] entry")
     if not isinstance(data, dict):
         raise top.error(None, f"expected a table at the top level, got {_shown(data)}")

@@ -207,11 +207,9 @@ def _run(args: argparse.Namespace, cwd: Path, scenario: str, state: dict[str, An
         if delay:
             time.sleep(delay)
         turns += 1
-        denied = _turn(step, index, cwd, session_id, hooks)
+        denied = _turn(step, index, cwd, session_id, hooks, transcript)
         if denied:
             denials.append(denied)
-        with transcript.open("a") as handle:
-            handle.write(json.dumps({"kind": "turn", "step": list(step)}) + "\n")
         if scenario == "crash":
             print("fatal: the fake claude crashed on purpose", file=sys.stderr)
             return 1
@@ -230,8 +228,16 @@ def _turn(
     cwd: Path,
     session_id: str,
     hooks: list[tuple[str, str]],
+    transcript: Path,
 ) -> dict[str, Any] | None:
+    """One turn; the transcript records it before its last event (as Claude Code persists
+    messages as they happen), so a run stopped at the turn boundary resumes after it."""
     verb, target, text = step
+
+    def record() -> None:
+        with transcript.open("a") as handle:
+            handle.write(json.dumps({"kind": "turn", "step": list(step)}) + "\n")
+
     usage = {
         "input_tokens": TURN_USAGE["input"],
         "output_tokens": TURN_USAGE["output"],
@@ -239,6 +245,7 @@ def _turn(
         "cache_read_input_tokens": TURN_USAGE["cache_read"],
     }
     if verb == "SAY":
+        record()
         _emit(_assistant(session_id, [{"type": "text", "text": text or "Done."}], usage))
         return None
     tool = EDIT_TOOLS[verb]
@@ -260,6 +267,7 @@ def _turn(
         )
     )
     reason = _run_hooks(hooks, tool, tool_input, cwd, session_id)
+    record()
     if reason is not None:
         _emit(_tool_result(session_id, tool_id, f"Blocked by hook: {reason}", error=True))
         return {"tool_name": tool, "tool_use_id": tool_id, "tool_input": tool_input}
