@@ -12,11 +12,12 @@ from buildrunner.core.errors import ProjectError, UsageError
 from buildrunner.core.store import Store
 from buildrunner.parallel import gitops
 from buildrunner.parallel.backend import ExecutorBackend, load_backend
+from buildrunner.parallel.claims import list_claims
 from buildrunner.parallel.integrations import Integrations
 from buildrunner.parallel.layout import Layout
 from buildrunner.parallel.liveness import is_held
 from buildrunner.parallel.plan import load_plan
-from buildrunner.parallel.records import SessionInfo
+from buildrunner.parallel.records import ClaimInfo, SessionInfo
 from buildrunner.parallel.sessions import (
     create_session,
     get_session,
@@ -244,3 +245,10 @@ def cleanup_sessions(
         store.execute("DELETE FROM parallel_sessions WHERE id = ?", (session.id,))
         items.append(CleanupItem(session.id, session.state, session.finished_at, tuple(removed)))
     return items
+
+
+def list_claims_of(
+    store: Store, session_id: str, *, clock: Clock = SYSTEM_CLOCK
+) -> list[ClaimInfo]:
+    """The live path claims of one session."""
+    return list_claims(store, now=clock.now(), session_id=session_id)
