@@ -41,8 +41,9 @@ def test_check_edit_blocks_paths_claimed_by_other_tasks(store: Store) -> None:
     )
     assert queue.claim_next(store, sid, "w1", now=clock.now(), ttl=60)
     assert queue.claim_next(store, sid, "w2", now=clock.now(), ttl=60)
-    blocked = check_edit(store, path="src/api/views.py", session_id=sid, task_id="docs",
-                         now=clock.now())
+    blocked = check_edit(
+        store, path="src/api/views.py", session_id=sid, task_id="docs", now=clock.now()
+    )
     assert not blocked.allowed
     assert blocked.reason == (
         f"src/api/views.py is claimed by task api of session {sid} (pattern 'src/api/**'); "
@@ -58,8 +59,9 @@ def test_check_edit_blocks_paths_claimed_by_other_tasks(store: Store) -> None:
     assert not strict.allowed
     assert "outside this task's claims (docs/*.md)" in strict.reason
     clock.advance(61)  # leases expired: the claims are free again
-    assert check_edit(store, path="src/api/views.py", session_id=sid, task_id="docs",
-                      now=clock.now()).allowed
+    assert check_edit(
+        store, path="src/api/views.py", session_id=sid, task_id="docs", now=clock.now()
+    ).allowed
     assert list_claims(store, now=clock.now()) == []
 
 
@@ -85,7 +87,9 @@ def _contend(db: str, sid: str, markers: str, worker: str, result: multiprocessi
                 break
             time.sleep(0.002)
             continue
-        resources = [r for r in RESOURCES if any(p in (f"res/{r}", "res/*") for p in lease.spec.claims)]
+        resources = [
+            r for r in RESOURCES if any(p in (f"res/{r}", "res/*") for p in lease.spec.claims)
+        ]
         created = []
         for name in resources:
             try:

@@ -169,4 +169,5 @@ def _resume_only(store: Store, sid: str, clock: FakeClock) -> str:
     from buildrunner.parallel.sessions import transition_session
     from buildrunner.parallel.states import SessionState
 
-    return f"session {transition_session(store, sid, SessionState.RUNNING, now=clock.now()).id} running"
+    session = transition_session(store, sid, SessionState.RUNNING, now=clock.now())
+    return f"session {session.id} {session.state}"

@@ -122,8 +122,9 @@ BAD_PLANS = [
     ),
     (
         "[[tasks]]\nid='a b'\ncommand='x'\n",
-        'plan.toml: tasks[0] (id "a b"): id: "a b" is not a valid id (letters, digits, \'.\', \'_\' and \'-\', '
-        "starting with a letter or digit, at most 64 characters)",
+        'plan.toml: tasks[0] (id "a b"): id: "a b" is not a valid id '
+        "(letters, digits, '.', '_' and '-', starting with a letter or digit, "
+        "at most 64 characters)",
     ),
     (
         "[[tasks]]\nid='a'\ncommand='x'\ntimeout='soon'\n",

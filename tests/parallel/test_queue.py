@@ -64,9 +64,7 @@ def test_claim_bumps_fence_and_attempt_and_settle_is_fenced(store: Store) -> Non
     assert (second.task_id, second.fence, second.attempt) == ("a", 2, 1)
     # The first worker comes back: its heartbeat and its result are refused.
     assert not queue.renew(store, first, now=clock.now(), ttl=TTL)
-    assert not queue.settle(
-        store, first, Settlement(TaskState.DONE, "ok"), now=clock.now()
-    )
+    assert not queue.settle(store, first, Settlement(TaskState.DONE, "ok"), now=clock.now())
     assert queue.renew(store, second, now=clock.now(), ttl=TTL)
     assert queue.settle(store, second, Settlement(TaskState.DONE, "ok"), now=clock.now())
     attempts = store.execute(
@@ -160,10 +158,8 @@ def test_overlapping_claims_wait_and_are_granted_after_release(store: Store) -> 
     second = queue.claim_next(store, sid, "w2", now=clock.now(), ttl=TTL)
     assert (first and first.task_id, second and second.task_id) == ("a", "c")
     assert queue.claim_next(store, sid, "w3", now=clock.now(), ttl=TTL) is None
-    waiting = [t for t in list_tasks(store, sid) if t.task_id == "b"][0]
-    assert waiting.progress == (
-        f"waiting: claim 'src/app.py' overlaps 'src/**' held by {sid}/a"
-    )
+    waiting = next(t for t in list_tasks(store, sid) if t.task_id == "b")
+    assert waiting.progress == (f"waiting: claim 'src/app.py' overlaps 'src/**' held by {sid}/a")
     assert first is not None
     queue.settle(store, first, Settlement(TaskState.FAILED, "exit_nonzero"), now=clock.now())
     third = queue.claim_next(store, sid, "w3", now=clock.now(), ttl=TTL)

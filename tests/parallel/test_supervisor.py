@@ -47,9 +47,7 @@ class Background:
 
     def _run(self, store: Store, settings: RunSettings, session_id: str) -> None:
         try:
-            self.result = control.run_foreground(
-                Store(store.path), settings, session_id
-            )
+            self.result = control.run_foreground(Store(store.path), settings, session_id)
         except BaseException as exc:
             self.error = exc
 
@@ -150,8 +148,12 @@ depends_on = ["broken"]
 
 @pytest.mark.usefixtures("fake_claude")
 def test_claude_session_with_guarded_claims(
-    git_repo: Path, store: Store, settings: RunSettings, write_plan: Callable[..., Path],
-    fake_claude: Path, monkeypatch: pytest.MonkeyPatch,
+    git_repo: Path,
+    store: Store,
+    settings: RunSettings,
+    write_plan: Callable[..., Path],
+    fake_claude: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FAKE_CLAUDE_TURN_DELAY", "0.2")
     plan = write_plan(
@@ -194,8 +196,12 @@ claims = ["docs/**"]
 
 @pytest.mark.usefixtures("fake_claude")
 def test_pause_stops_at_a_turn_boundary_and_resume_continues_the_conversation(
-    git_repo: Path, store: Store, settings: RunSettings, write_plan: Callable[..., Path],
-    fake_claude: Path, monkeypatch: pytest.MonkeyPatch,
+    git_repo: Path,
+    store: Store,
+    settings: RunSettings,
+    write_plan: Callable[..., Path],
+    fake_claude: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FAKE_CLAUDE_TURN_DELAY", "0.3")
     plan = write_plan(
@@ -205,8 +211,13 @@ def test_pause_stops_at_a_turn_boundary_and_resume_continues_the_conversation(
     )
     session = start(store, settings, plan, workers=1)
     runner = Background(store, settings, session.id)
-    wait_for(lambda: list_tasks(store, session.id)[0].turns >= 1 or bool(
-        (list_tasks(store, session.id)[0].progress or "").startswith("turn")), "a first turn")
+    wait_for(
+        lambda: (
+            list_tasks(store, session.id)[0].turns >= 1
+            or bool((list_tasks(store, session.id)[0].progress or "").startswith("turn"))
+        ),
+        "a first turn",
+    )
     control.pause_session(store, session.id)
     wait_for(lambda: list_tasks(store, session.id)[0].state == "paused", "the task to pause")
     paused = list_tasks(store, session.id)[0]
@@ -223,7 +234,9 @@ def test_pause_stops_at_a_turn_boundary_and_resume_continues_the_conversation(
     assert [c["resume"] for c in calls] == [None, paused.agent_session_id]
     assert {c["cwd"] for c in calls} == {str(worktree.resolve())}
     branch = final.session_branch or ""
-    assert [show(git_repo, branch, f"part{i}.txt") for i in range(6)] == [f"{i}\n" for i in range(6)]
+    assert [show(git_repo, branch, f"part{i}.txt") for i in range(6)] == [
+        f"{i}\n" for i in range(6)
+    ]
 
 
 def test_cancel_kills_running_tasks_and_releases_claims(

@@ -35,7 +35,9 @@ def _parse_duration(value: str, option: str) -> float:
     try:
         return parse_duration(value)
     except ValueError:
-        raise UsageError(f'{option}: expected a duration such as 30m, 12h or 7d, got "{value}"')
+        raise UsageError(
+            f'{option}: expected a duration such as 30m, 12h or 7d, got "{value}"'
+        ) from None
 
 
 @click.group("parallel")
@@ -54,9 +56,7 @@ def parallel_group() -> None:
 @click.option("--workers", "-w", type=click.IntRange(1, 256), help="Worker processes.")
 @click.option("--base", help="Base ref of the session (default: the plan's, then HEAD).")
 @click.option("--detach", is_flag=True, help="Run in the background and return at once.")
-@click.option(
-    "--backend", default="local", show_default=True, help="Where workers run (local)."
-)
+@click.option("--backend", default="local", show_default=True, help="Where workers run (local).")
 @click.pass_obj
 def start_command(
     state: CliState, plan: Path, workers: int | None, base: str | None, detach: bool, backend: str
@@ -111,8 +111,9 @@ def _supervise(state: CliState, settings: RunSettings, session_id: str) -> int:
     try:
         final = run_foreground(state.store, settings, session_id, on_tick=show)
     except KeyboardInterrupt:
-        click.echo(f"\npaused session {session_id}; resume with: br parallel resume {session_id}",
-                   err=True)
+        click.echo(
+            f"\npaused session {session_id}; resume with: br parallel resume {session_id}", err=True
+        )
         return ExitCode.INTERRUPTED
     show(final)
     console().print(summary_renderable(summarize(state.store, session_id, now=_now())))
@@ -160,7 +161,9 @@ def pause_command(state: CliState, session_id: str) -> int:
     from buildrunner.parallel.control import pause_session
 
     session = pause_session(state.store, session_id)
-    click.echo(f"session {session.id} is {session.state}; resume with br parallel resume {session.id}")
+    click.echo(
+        f"session {session.id} is {session.state}; resume with br parallel resume {session.id}"
+    )
     return ExitCode.OK
 
 
@@ -222,7 +225,9 @@ def workers_command(
 @parallel_group.command("status")
 @click.argument("session_id", metavar="[ID]", required=False)
 @click.option("--watch", is_flag=True, help="Refresh until Ctrl-C (or the session ends).")
-@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between refreshes.")
+@click.option(
+    "--interval", type=float, default=1.0, show_default=True, help="Seconds between refreshes."
+)
 @format_option()
 @click.pass_obj
 def status_command(
@@ -269,7 +274,11 @@ def _watch(state: CliState, settings: RunSettings, session_id: str | None, inter
                 if current != version:
                     version = current
                 live.update(status_renderable(snapshot), refresh=True)
-                if snapshot.session and snapshot.session.state in ("completed", "failed", "cancelled"):
+                if snapshot.session and snapshot.session.state in (
+                    "completed",
+                    "failed",
+                    "cancelled",
+                ):
                     return ExitCode.OK
                 time.sleep(max(0.1, interval))
     except KeyboardInterrupt:

@@ -55,9 +55,7 @@ class ParallelConfig:
     poll_interval: Duration = setting(
         0.2, "How often idle workers and the supervisor look for work.", check=at_least(0.01)
     )
-    worktree_dir: str = setting(
-        "", "Where task worktrees live; empty means <data dir>/worktrees."
-    )
+    worktree_dir: str = setting("", "Where task worktrees live; empty means <data dir>/worktrees.")
     base: str = setting("HEAD", "Default base ref of a session (overridden by the plan or --base).")
     task_timeout: Duration = setting(
         3600.0, "Default time limit of one task attempt.", check=at_least(1.0)
@@ -97,7 +95,7 @@ class ParallelConfig:
     )
     default_model: str = setting(
         "sonnet",
-        "Model used for model = \"auto\" while the routing subsystem is not installed.",
+        'Model used for model = "auto" while the routing subsystem is not installed.',
     )
     guard_hook: bool = setting(
         True,

@@ -122,7 +122,8 @@ def renew_parked(conn: sqlite3.Connection, *, session_id: str, now: float, ttl: 
     conn.execute(
         "UPDATE parallel_claims SET heartbeat_at = ?, expires_at = ? "
         "WHERE session_id = ? AND released_at IS NULL AND task_id IN ("
-        "  SELECT task_id FROM parallel_tasks WHERE session_id = ? AND state IN ('done', 'paused'))",
+        "  SELECT task_id FROM parallel_tasks WHERE session_id = ? "
+        "  AND state IN ('done', 'paused'))",
         (now, now + ttl, session_id, session_id),
     )
 

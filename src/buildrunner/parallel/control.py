@@ -50,16 +50,17 @@ def create_from_plan(
     """Validate the plan, resolve the base commit and record a new session (state created)."""
     paths = settings.paths
     plan = load_plan(plan_path)
-    if plan.isolation == "worktree" or plan.merge:
-        if not (paths.root / ".git").exists():
-            raise ProjectError(
-                f"{paths.root} is not a git repository; parallel sessions need git",
-                hint="run git init and commit, or set isolation = \"none\" and merge = false",
-            )
+    if plan.isolation == "worktree" and not (paths.root / ".git").exists():
+        raise ProjectError(
+            f"{paths.root} is not a git repository; parallel sessions need git",
+            hint='run git init and commit, or set isolation = "none" in the plan',
+        )
     if backend not in ("local",):
         load_backend(backend)  # raises a clear error for unknown backends
     base_ref = base or plan.base or configured_base
-    base_commit = gitops.resolve_commit(paths.root, base_ref) if (paths.root / ".git").exists() else ""
+    base_commit = (
+        gitops.resolve_commit(paths.root, base_ref) if (paths.root / ".git").exists() else ""
+    )
     layout_of(settings).prepare()
     return create_session(
         store,
@@ -230,14 +231,14 @@ def cleanup_sessions(
     and their records. Session branches (the merged work) are kept."""
     cutoff = clock.now() - older_than
     items = []
-    for session in list_sessions(store, limit=10_000, states=[s.value for s in FINAL_SESSION_STATES]):
+    for session in list_sessions(
+        store, limit=10_000, states=[s.value for s in FINAL_SESSION_STATES]
+    ):
         finished = session.finished_at or session.updated_at
         if finished > cutoff:
             continue
         if dry_run:
-            planned = tuple(
-                t.worktree for t in list_tasks(store, session.id) if t.worktree
-            )
+            planned = tuple(t.worktree for t in list_tasks(store, session.id) if t.worktree)
             items.append(CleanupItem(session.id, session.state, session.finished_at, planned))
             continue
         removed = remove_session_files(store, settings, session.id)

@@ -165,8 +165,10 @@ class Dashboard(App[None]):
         table = self.query_one("#workers-table", DataTable)
         table.clear()
         for w in snapshot.workers:
-            if w.state in ("stopped", "dead") and snapshot.session and (
-                snapshot.session.state == "running"
+            if (
+                w.state in ("stopped", "dead")
+                and snapshot.session
+                and (snapshot.session.state == "running")
             ):
                 continue
             table.add_row(
@@ -182,7 +184,9 @@ class Dashboard(App[None]):
         table.clear()
         for c in snapshot.claims:
             table.add_row(
-                c.pattern, f"{c.session_id}/{c.task_id}", format_duration(c.expires_at - snapshot.now)
+                c.pattern,
+                f"{c.session_id}/{c.task_id}",
+                format_duration(c.expires_at - snapshot.now),
             )
 
     # ----------------------------------------------------------------- actions
@@ -253,4 +257,3 @@ def run_dashboard(store: Store, settings: RunSettings, session_id: str | None = 
         interval=0.5,
     )
     app.run()
-

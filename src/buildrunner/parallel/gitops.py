@@ -27,7 +27,9 @@ def resolve_commit(repo: Path, ref: str) -> str:
     """The commit id `ref` names, or a GitError saying the ref is unknown."""
     proc = run_git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo, check=False)
     if proc.returncode != 0:
-        raise GitError(f"{ref!r} is not a commit in {repo}", hint="pass --base with a branch or sha")
+        raise GitError(
+            f"{ref!r} is not a commit in {repo}", hint="pass --base with a branch or sha"
+        )
     return proc.stdout.decode().strip()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from buildrunner.core.errors import BuildRunnerError
-from buildrunner.parallel.plan import MODEL_TIERS, TaskSpec
+from buildrunner.parallel.plan import TaskSpec
 
 log = logging.getLogger("buildrunner.parallel")
 
@@ -92,7 +92,7 @@ class StaticModelResolver:
         model = spec.model.strip()
         if model == "auto":
             return self.default_model or None
-        return model if model in MODEL_TIERS else model
+        return model  # tiers (haiku, sonnet, opus) and ids pass through
 
 
 # --------------------------------------------------------------------------- API calls

@@ -136,7 +136,9 @@ class Merger:
                     conflicts_with=tuple(self._touched_by_merged(result.conflicts)),
                     report=_first_lines(result.messages, 20),
                 )
-            message = f"br: merge {task_id} into {self.branch}\n\nParallel session {self.session.id}."
+            message = (
+                f"br: merge {task_id} into {self.branch}\n\nParallel session {self.session.id}."
+            )
             commit = gitops.commit_tree(self.repo, result.tree, [tip, head], message)
             if gitops.move_branch(self.repo, self.branch, commit, tip):
                 return MergeOutcome(task_id, TaskState.MERGED, commit=commit, files=files)

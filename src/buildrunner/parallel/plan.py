@@ -161,7 +161,9 @@ def _format_of(path: Path, text: str) -> str:
     if suffix == ".json":
         return "yaml"  # JSON is YAML
     stripped = text.lstrip()
-    return "toml" if stripped.startswith(("[", "#")) or "=" in stripped.split("\n", 1)[0] else "yaml"
+    return (
+        "toml" if stripped.startswith(("[", "#")) or "=" in stripped.split("\n", 1)[0] else "yaml"
+    )
 
 
 def parse_plan_text(text: str, *, name: str, fmt: str) -> Any:
@@ -278,7 +280,7 @@ def validate_plan(data: Any, *, source: str = "<plan>", default_name: str = "pla
         source=source,
         base=_opt_str(header, "base", where),
         workers=_opt_int(header, "workers", where, minimum=1),
-        isolation=_choice(header, "isolation", ISOLATIONS, where, "worktree"),  # type: ignore[arg-type]  # checked against ISOLATIONS
+        isolation=_choice(header, "isolation", ISOLATIONS, where, "worktree"),
         setup=_str_list(header, "setup", where),
         teardown=_str_list(header, "teardown", where),
         merge=_opt_bool(header, "merge", where, True),
@@ -330,7 +332,7 @@ def _validate_task(raw: Any, index: int, defaults: dict[str, Any], source: str) 
     return TaskSpec(
         id=task_id,
         title=title,
-        executor=executor,  # type: ignore[arg-type]  # checked against EXECUTORS
+        executor=executor,
         prompt=prompt,
         command=command,
         claims=_claims(merged, where),
@@ -341,7 +343,8 @@ def _validate_task(raw: Any, index: int, defaults: dict[str, Any], source: str) 
         timeout=_opt_duration(merged, "timeout", where),
         retries=_opt_int(merged, "retries", where, minimum=0),
         max_turns=_opt_int(merged, "max_turns", where, minimum=1),
-        allowed_tools=_str_list(merged, "allowed_tools", where) if "allowed_tools" in merged
+        allowed_tools=_str_list(merged, "allowed_tools", where)
+        if "allowed_tools" in merged
         else None,
         permission_mode=_choice(merged, "permission_mode", _PERMISSION_MODES, where, None),
         output=output,

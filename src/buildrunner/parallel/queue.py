@@ -23,6 +23,7 @@ from typing import Any
 from buildrunner.core.store import Store
 from buildrunner.parallel import claims
 from buildrunner.parallel.plan import TaskSpec
+from buildrunner.parallel.records import ClaimInfo
 from buildrunner.parallel.sessions import journal
 from buildrunner.parallel.states import TaskState
 
@@ -83,7 +84,7 @@ def claim_next(
             " ORDER BY priority DESC, seq LIMIT ?",
             (session_id, now, CANDIDATES),
         ).fetchall()
-        live: list[claims.ClaimInfo] | None = None
+        live: list[ClaimInfo] | None = None
         for row in rows:
             spec = TaskSpec.from_json(row["spec_json"])
             if spec.claims:
@@ -298,9 +299,7 @@ def _progress_after(result: Settlement) -> str:
     return result.outcome
 
 
-def _close_attempt(
-    conn: sqlite3.Connection, lease: Lease, result: Settlement, now: float
-) -> None:
+def _close_attempt(conn: sqlite3.Connection, lease: Lease, result: Settlement, now: float) -> None:
     conn.execute(
         "UPDATE parallel_attempts SET finished_at = ?, outcome = ?, exit_code = ?, model = ?, "
         "agent_session_id = ?, turns = ?, cost_usd = ?, input_tokens = ?, output_tokens = ?, "
@@ -417,8 +416,9 @@ def promote(store: Store, session_id: str, *, merging: bool, now: float) -> tupl
             if state != TaskState.PENDING.value:
                 continue
             needs = deps.get(task_id, [])
-            failed = [d for d in needs if _is_settled(states[d], merging) and
-                      states[d] not in succeeded]
+            failed = [
+                d for d in needs if _is_settled(states[d], merging) and states[d] not in succeeded
+            ]
             if failed:
                 _skip(conn, session_id, task_id, failed[0], states[failed[0]], now)
                 states[task_id] = TaskState.SKIPPED.value

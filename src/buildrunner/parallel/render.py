@@ -170,9 +170,7 @@ def _alert(level: str) -> str:
 def summary_renderable(summary: Summary) -> RenderableType:
     s = summary.session
     lines: list[RenderableType] = [
-        Text.assemble(
-            ("Session ", "bold"), (s.id, "bold cyan"), f"  {s.name}  ", styled(s.state)
-        ),
+        Text.assemble(("Session ", "bold"), (s.id, "bold cyan"), f"  {s.name}  ", styled(s.state)),
         Text(
             f"{summary.total_tasks} tasks: "
             + ", ".join(f"{n} {state}" for state, n in sorted(summary.counts.items()))
@@ -201,10 +199,6 @@ def summary_renderable(summary: Summary) -> RenderableType:
             table.add_row(p.task_id, styled(p.state), p.detail[:300])
         lines.append(table)
     if s.session_branch and summary.merged:
-        lines.append(
-            Text(
-                f"{len(summary.merged)} task(s) merged on {s.session_branch}; "
-                f"land them with: git merge {s.session_branch}"
-            )
-        )
+        lines.append(Text(f"{len(summary.merged)} task(s) merged on {s.session_branch}"))
+        lines.append(Text(f"land them with: git merge {s.session_branch}"))
     return Group(*lines)

@@ -119,7 +119,9 @@ def create_session(
 def _unused_id(conn: sqlite3.Connection) -> str:
     while True:
         candidate = new_session_id()
-        if not conn.execute("SELECT 1 FROM parallel_sessions WHERE id = ?", (candidate,)).fetchone():
+        if not conn.execute(
+            "SELECT 1 FROM parallel_sessions WHERE id = ?", (candidate,)
+        ).fetchone():
             return candidate
 
 
@@ -317,9 +319,7 @@ def record_supervisor(store: Store, session_id: str, *, pid: int | None, now: fl
     )
 
 
-def journal_since(
-    store: Store, session_id: str, after: int = 0
-) -> list[tuple[int, JournalEntry]]:
+def journal_since(store: Store, session_id: str, after: int = 0) -> list[tuple[int, JournalEntry]]:
     """Journal entries of a session with a row id above `after`, oldest first."""
     rows = store.execute(
         "SELECT pk, session_id, at, level, task_id, worker_id, message FROM parallel_journal "

@@ -301,7 +301,9 @@ class Supervisor:
             kill_process_group(row["exec_pgid"], grace=self.settings.kill_grace)
 
     def _idle(self) -> bool:
-        return not any(h.is_alive() for h in self.workers.handles.values()) or not self.store.execute(
+        return not any(
+            h.is_alive() for h in self.workers.handles.values()
+        ) or not self.store.execute(
             "SELECT 1 FROM parallel_tasks WHERE session_id = ? AND state = 'running' LIMIT 1",
             (self.id,),
         )

@@ -171,8 +171,14 @@ class Worker:
         )
         self.integrations.events.emit(
             "parallel.task.started",
-            {"session": self.session_id, "task": spec.id, "attempt": lease.attempt,
-             "worker": self.worker_id, "executor": spec.executor, "model": model},
+            {
+                "session": self.session_id,
+                "task": spec.id,
+                "attempt": lease.attempt,
+                "worker": self.worker_id,
+                "executor": spec.executor,
+                "model": model,
+            },
         )
         monitor = AttemptMonitor(
             self.store,

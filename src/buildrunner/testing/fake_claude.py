@@ -255,7 +255,7 @@ def _turn(
         if verb == "DELETE"
         else {"file_path": str(path), "content": text}
     )
-    tool_id = f"toolu_{hashlib.sha1(f'{session_id}{index}{target}'.encode()).hexdigest()[:20]}"
+    tool_id = f"toolu_{hashlib.sha256(f'{session_id}{index}{target}'.encode()).hexdigest()[:20]}"
     _emit(
         _assistant(
             session_id,
@@ -286,9 +286,9 @@ def _apply(verb: str, path: Path, text: str) -> None:
         handle.write(text + "\n")
 
 
-def _assistant(session_id: str, content: list[dict[str, Any]], usage: dict[str, int]) -> dict[
-    str, Any
-]:
+def _assistant(
+    session_id: str, content: list[dict[str, Any]], usage: dict[str, int]
+) -> dict[str, Any]:
     return {
         "type": "assistant",
         "session_id": session_id,
@@ -304,9 +304,9 @@ def _assistant(session_id: str, content: list[dict[str, Any]], usage: dict[str, 
     }
 
 
-def _tool_result(session_id: str, tool_id: str, text: str, *, error: bool = False) -> dict[
-    str, Any
-]:
+def _tool_result(
+    session_id: str, tool_id: str, text: str, *, error: bool = False
+) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_id, "content": text}
     if error:
         block["is_error"] = True

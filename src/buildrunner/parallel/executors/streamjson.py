@@ -86,9 +86,11 @@ class StreamParser:
         tool = False
         for block in blocks:
             if block.get("type") == "text" and isinstance(block.get("text"), str):
-                self.state.last_text = block["text"].strip().splitlines()[0][:120] if block[
-                    "text"
-                ].strip() else self.state.last_text
+                self.state.last_text = (
+                    block["text"].strip().splitlines()[0][:120]
+                    if block["text"].strip()
+                    else self.state.last_text
+                )
             elif block.get("type") == "tool_use":
                 tool = True
                 self.state.tool_uses += 1
@@ -188,7 +190,8 @@ def _from_result(result: dict[str, Any], common: dict[str, Any]) -> ExecutionRes
         for d in result.get("permission_denials") or []
         if d
     )
-    errors = result.get("errors") if isinstance(result.get("errors"), list) else []
+    raw_errors = result.get("errors")
+    errors: list[Any] = raw_errors if isinstance(raw_errors, list) else []
     error_text = "; ".join(str(e) for e in errors)[:500] or None
     if isinstance(status, int) and not isinstance(status, bool):
         outcome = (
@@ -200,9 +203,7 @@ def _from_result(result: dict[str, Any], common: dict[str, Any]) -> ExecutionRes
             if 500 <= status < 600
             else Outcome.UNKNOWN_ERROR
         )
-        return ExecutionResult(
-            outcome, error=f"API error {status}", result_text=text, **common
-        )
+        return ExecutionResult(outcome, error=f"API error {status}", result_text=text, **common)
     if subtype == "error_max_turns":
         return ExecutionResult(Outcome.MAX_TURNS, error="reached --max-turns", **common)
     if subtype == "error_max_budget_usd":
@@ -212,9 +213,7 @@ def _from_result(result: dict[str, Any], common: dict[str, Any]) -> ExecutionRes
             Outcome.EXECUTION_ERROR, error=error_text or "error during execution", **common
         )
     if subtype == "success" and not result.get("is_error"):
-        return ExecutionResult(
-            Outcome.OK, result_text=text, permission_denials=denials, **common
-        )
+        return ExecutionResult(Outcome.OK, result_text=text, permission_denials=denials, **common)
     return ExecutionResult(
         Outcome.UNKNOWN_ERROR,
         error=error_text or f"result {subtype!r} with is_error={result.get('is_error')!r}",
