@@ -29,7 +29,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     ),
     "parallel": (
         "buildrunner.cli.parallel:parallel_group",
-        "Run many coding tasks at once in isolated worktrees with leased path claims.",
+        "Run many coding tasks at once, each in its own git worktree.",
     ),
 }
 """name -> ("module:attribute", one-line summary). A group whose issue has not landed is absent."""
