@@ -10,6 +10,7 @@ Worktree creation (per task, with `isolation = "worktree"`) is measured separate
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import subprocess
 import tempfile
@@ -81,7 +82,7 @@ def _run_br(repo: Path, tasks: int, isolation: str) -> tuple[float, dict[str, An
         (session.id,),
     )
     gaps = []  # time a worker spends between settling one task and claiming the next
-    for prev, nxt in zip(rows, rows[1:], strict=False):
+    for prev, nxt in itertools.pairwise(rows):
         if prev["worker_id"] == nxt["worker_id"]:
             gaps.append(nxt["started_at"] - prev["finished_at"])
     return wall, {"idle_gap_ms": statistics.median(gaps) * 1000 if gaps else 0.0}
@@ -147,7 +148,7 @@ def run() -> tuple[str, dict[str, Any]]:
         + table(
             ["measure", "value", f"target < {TARGET_MS:.0f} ms"],
             [
-                ["scheduling overhead per task (br − pool) × 4 / 500", fmt_ms(overhead), verdict],
+                ["scheduling overhead per task (br - pool) x 4 / 500", fmt_ms(overhead), verdict],
                 [
                     "median idle gap between a worker's tasks (settle → next claim)",
                     f"{statistics.median(gaps):.1f} ms",
@@ -163,7 +164,7 @@ def run() -> tuple[str, dict[str, Any]]:
                     fmt_ms(merged_wall / 100),
                     "",
                 ],
-            ],  # fmt: skip
+            ],
             "lrl",
         )
     )
