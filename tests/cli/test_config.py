@@ -17,8 +17,9 @@ def test_show_text_names_sources(
     monkeypatch.setenv("BR_CORE_COLOR", "never")
     result = br("config", "show")
     assert result.exit_code == 0
+    # keys are padded to the longest key, whatever the sections in the schema
     pairs = (line.split(" = ", 1) for line in result.stdout.splitlines())
-    lines = {key.strip(): value for key, value in pairs}  # keys are padded to the longest
+    lines = {key.strip(): value for key, value in pairs}
     assert lines["core.log_level"] == f'"info"  # {project.config_file}'
     assert any(
         line.endswith("# environment BR_CORE_COLOR") and line.startswith("core.color")

@@ -27,6 +27,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.config:config_group",
         "Show the effective configuration and where each value comes from.",
     ),
+    "telemetry": (
+        "buildrunner.cli.telemetry:telemetry_group",
+        "Query, alert on, report and export the events br records.",
+    ),
     "parallel": (
         "buildrunner.cli.parallel:parallel_group",
         "Run many coding tasks at once, each in its own git worktree.",

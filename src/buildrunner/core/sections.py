@@ -9,8 +9,10 @@ short names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
 from buildrunner.core.config import Duration, at_least, between, setting
 
@@ -30,6 +32,127 @@ class CoreConfig:
     color: Literal["auto", "always", "never"] = setting(
         "auto", "Colour in terminal output; NO_COLOR in the environment also turns it off."
     )
+
+
+# --------------------------------------------------------------------------- telemetry
+
+ALERT_METRICS = (
+    "success_rate",
+    "error_rate",
+    "latency_p50",
+    "latency_p90",
+    "latency_p95",
+    "latency_p99",
+    "cost_usd",
+    "events",
+    "security_violations",
+)
+"""Metric names an alert rule can watch (see docs/telemetry.md)."""
+
+
+def _one_of(names: tuple[str, ...]) -> Any:
+    def check(value: Any) -> str | None:
+        return None if value in names else "must be one of " + ", ".join(names)
+
+    return check
+
+
+def _not_negative_decimal(value: Any) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+@dataclass(frozen=True)
+class AlertRuleConfig:
+    """One alert rule ([[telemetry.alerts.rules]]): a custom rule, or a built-in replaced by id."""
+
+    id: str = setting("", "Rule id; reusing a built-in id replaces that rule.")
+    metric: str = setting(
+        "success_rate", "What to watch: " + ", ".join(ALERT_METRICS), check=_one_of(ALERT_METRICS)
+    )
+    op: Literal["<", "<=", ">", ">="] = setting(">", "Comparison with the threshold.")
+    threshold: float = setting(0.0, "Threshold (rates are fractions, latencies milliseconds).")
+    window: Duration = setting(3600.0, "Look-back window the metric is computed over.")
+    pending_for: Duration = setting(
+        0.0, "How long the condition must hold before firing (Prometheus `for`)."
+    )
+    keep_firing_for: Duration = setting(
+        0.0, "Keep firing this long after the condition clears (against flapping)."
+    )
+    level: Literal["info", "warning", "error", "critical"] = setting("warning", "Alert level.")
+    types: tuple[str, ...] = setting((), "Event types the metric counts (empty: the default).")
+    group_by: Literal["", "model", "task_type", "session"] = setting(
+        "", "One alert instance per model, task type or session."
+    )
+    min_samples: int = setting(0, "Minimum samples (0: telemetry.alerts.min_samples).")
+    summary: str = setting("", "One-line description shown with the alert.")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Threshold alerts: the seven built-in rules, custom rules and notifications."""
+
+    min_samples: int = setting(
+        10,
+        "No rate or latency alert fires on fewer samples than this (empty project: no alert).",
+        check=at_least(1),
+    )
+    window: Duration = setting(3600.0, "Look-back window of the built-in rate and latency rules.")
+    pending_for: Duration = setting(0.0, "`for` duration of the built-in rules.")
+    success_rate_warning: float = setting(
+        0.80, "Task success rate below this: warning.", check=between(0, 1)
+    )
+    success_rate_critical: float = setting(
+        0.50, "Task success rate below this: critical.", check=between(0, 1)
+    )
+    error_rate_warning: float = setting(
+        0.10, "Model-call error rate above this: warning.", check=between(0, 1)
+    )
+    error_rate_critical: float = setting(
+        0.25, "Model-call error rate above this: critical.", check=between(0, 1)
+    )
+    p95_latency: Duration = setting(30.0, "p95 model-call latency above this (per model): warning.")
+    daily_budget_usd: Decimal = setting(
+        Decimal("50.00"),
+        "Cost of the current UTC day above this: error.",
+        check=_not_negative_decimal,
+    )
+    disabled: tuple[str, ...] = setting((), "Ids of built-in rules to switch off.")
+    rules: tuple[AlertRuleConfig, ...] = setting((), "Custom rules.", factory=tuple)
+    notify: Mapping[str, str] = setting(
+        factory=dict,
+        help="Command run when an alert of a level fires or resolves, e.g. "
+        '{ critical = "notify-send br" }; gets the alert as JSON on stdin.',
+    )
+    repeat_interval: Duration = setting(
+        14400.0, "Notify again about an alert still firing after this long."
+    )
+
+
+@dataclass(frozen=True)
+class TelemetryConfig:
+    """Telemetry: local event store, buffering, alerts, exporters."""
+
+    enabled: bool = setting(True, "Record events (BR_TELEMETRY=off turns telemetry off).")
+    batch_size: int = setting(
+        512,
+        "Events buffered in memory before the background flusher writes them.",
+        check=at_least(1),
+    )
+    flush_interval: Duration = setting(
+        1.0, "Longest time an event waits in memory before it is written.", check=at_least(0.01)
+    )
+    max_buffer: int = setting(
+        100_000,
+        "Events kept in memory while the database is unavailable; older ones are then dropped "
+        "(and counted in a system.dropped event).",
+        check=at_least(1),
+    )
+    otlp_endpoint: str = setting(
+        "",
+        "OTLP/HTTP base URL (e.g. http://localhost:4318) to export every stored event to; "
+        "empty: nothing leaves the machine. Needs buildrunner3[otel].",
+    )
+    alerts: AlertsConfig = setting(factory=AlertsConfig)
 
 
 @dataclass(frozen=True)
@@ -112,8 +235,11 @@ class Config:
     """The whole configuration; one attribute per section."""
 
     core: CoreConfig = setting(factory=CoreConfig)
+    telemetry: TelemetryConfig = setting(factory=TelemetryConfig)
     parallel: ParallelConfig = setting(factory=ParallelConfig)
 
 
-ENV_ALIASES: dict[str, str] = {}
+ENV_ALIASES: dict[str, str] = {
+    "BR_TELEMETRY": "telemetry.enabled",
+}
 """Short environment names for configuration keys (``BR_TELEMETRY`` -> ``telemetry.enabled``)."""
