@@ -188,6 +188,27 @@ claims = ["docs/**"]
         "SELECT task_id, usage_json FROM parallel_attempts WHERE session_id = ?", (session.id,)
     )
     assert all(json.loads(r["usage_json"])["modelUsage"] for r in attempts)
+    # telemetry: lifecycle events, each final task state exactly once, cost on the attempts
+    events = store.execute(
+        "SELECT type, task_id, status, cost_nanos, data FROM telemetry_events "
+        "WHERE session_id = ? ORDER BY seq",
+        (session.id,),
+    )
+    kinds = [(r["type"], r["task_id"]) for r in events]
+    for task_id in ("owner", "intruder"):
+        assert kinds.count(("task.queued", task_id)) == 1
+        assert kinds.count(("task.started", task_id)) == 1
+        assert kinds.count(("session.completed", task_id)) == 1
+        assert kinds.count(("task.completed", task_id)) == 1
+    assert [t for t, _ in kinds].count("worker.started") == 2
+    costs = {r["task_id"]: r["cost_nanos"] for r in events if r["type"] == "session.completed"}
+    assert costs["owner"] == round(tasks["owner"].cost_usd * 1e9)
+    claude_ids = {
+        json.loads(r["data"]).get("conversation_id")
+        for r in events
+        if r["type"] == "session.completed"
+    }
+    assert claude_ids == {tasks["owner"].agent_session_id, tasks["intruder"].agent_session_id}
     intruder_log = Path(tasks["intruder"].log_path or "").read_text()
     assert "Blocked by hook: br: edit blocked: src/core.py is claimed by task owner" in (
         intruder_log
@@ -349,6 +370,17 @@ def test_chaos_sigkilled_workers_lose_no_task(
     assert all((git_repo / "out" / f"t{i:03d}").exists() for i in range(count))
     dead = [w for w in list_workers(store, session.id) if w.state == "dead"]
     assert {w.pid for w in dead} == killed
+    lost_events = store.execute(
+        "SELECT COUNT(*) FROM telemetry_events WHERE session_id = ? AND type = 'worker.lost'",
+        (session.id,),
+    )[0][0]
+    assert lost_events == len(killed)
+    completed = store.execute(
+        "SELECT COUNT(DISTINCT task_id), COUNT(*) FROM telemetry_events WHERE session_id = ? "
+        "AND type = 'task.completed'",
+        (session.id,),
+    )[0]
+    assert tuple(completed) == (count, count)
 
 
 @pytest.mark.slow

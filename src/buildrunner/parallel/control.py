@@ -13,7 +13,7 @@ from buildrunner.core.store import Store
 from buildrunner.parallel import gitops
 from buildrunner.parallel.backend import ExecutorBackend, load_backend
 from buildrunner.parallel.claims import list_claims
-from buildrunner.parallel.integrations import Integrations
+from buildrunner.parallel.integrations import EventSink, Integrations, telemetry_events
 from buildrunner.parallel.layout import Layout
 from buildrunner.parallel.liveness import is_held
 from buildrunner.parallel.plan import load_plan
@@ -46,6 +46,7 @@ def create_from_plan(
     configured_base: str = "HEAD",
     backend: str = "local",
     clock: Clock = SYSTEM_CLOCK,
+    events: EventSink | None = None,
 ) -> SessionInfo:
     """Validate the plan, resolve the base commit and record a new session (state created)."""
     paths = settings.paths
@@ -62,7 +63,7 @@ def create_from_plan(
         gitops.resolve_commit(paths.root, base_ref) if (paths.root / ".git").exists() else ""
     )
     layout_of(settings).prepare()
-    return create_session(
+    session = create_session(
         store,
         plan,
         plan_path=str(plan_path),
@@ -73,6 +74,17 @@ def create_from_plan(
         default_retries=settings.default_retries,
         backend=backend,
     )
+    sink = events or telemetry_events(store, paths.root)
+    for task in plan.tasks:
+        sink.emit(
+            "task.queued",
+            {"session": session.id, "task": task.id, "title": task.title,
+             "executor": task.executor},
+        )  # fmt: skip
+    closer = getattr(sink, "close", None)
+    if callable(closer):
+        closer()
+    return session
 
 
 def run_foreground(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from buildrunner.core.errors import BuildRunnerError
+from buildrunner.core.store import Store
 from buildrunner.parallel.plan import TaskSpec
 
 log = logging.getLogger("buildrunner.parallel")
@@ -175,12 +176,17 @@ class Integrations:
 
 
 def default_integrations(
-    *, default_model: str = "sonnet", merge_gate: str = "auto", project_root: Path | None = None
+    *,
+    default_model: str = "sonnet",
+    merge_gate: str = "auto",
+    project_root: Path | None = None,
+    store: Store | None = None,
 ) -> Integrations:
     """The best available implementation of every seam.
 
-    Routing, telemetry and security plug in here as they land; until then the defaults
-    above apply (``auto`` -> `default_model`, no API caller, no gate, events dropped).
+    Events go to telemetry (the project's ``[telemetry]`` configuration decides whether and
+    where) when a `store` is given. Routing and security plug in here as they land; until
+    then the defaults above apply (``auto`` -> `default_model`, no API caller, no gate).
     """
     gate: MergeGate = OpenGate()
     if merge_gate == "security":
@@ -188,4 +194,29 @@ def default_integrations(
             "parallel.merge_gate is 'security' but the security subsystem is not installed",
             hint="set parallel.merge_gate to 'auto' or 'none'",
         )
-    return Integrations(models=StaticModelResolver(default_model), gate=gate)
+    events: EventSink = NullEventSink()
+    if store is not None and project_root is not None:
+        events = telemetry_events(store, project_root)
+    return Integrations(events=events, models=StaticModelResolver(default_model), gate=gate)
+
+
+def telemetry_events(store: Store, project_root: Path) -> EventSink:
+    """An event sink writing to telemetry with the project's ``[telemetry]`` settings."""
+    from buildrunner import telemetry
+    from buildrunner.core.config import load_config
+    from buildrunner.core.paths import resolve_paths
+    from buildrunner.parallel.telemetry_sink import TelemetrySink
+
+    try:
+        config = load_config(resolve_paths(project_root)).config.telemetry
+    except BuildRunnerError as exc:
+        log.warning("telemetry is off for this session: %s", exc)
+        return NullEventSink()
+    return TelemetrySink(telemetry.open_collector(store, config))
+
+
+def close_integrations(integrations: Integrations) -> None:
+    """Write what the event sink still buffers (call when a supervisor or worker ends)."""
+    closer = getattr(integrations.events, "close", None)
+    if callable(closer):
+        closer()

@@ -110,7 +110,20 @@ class Merger:
             return MergeOutcome(task_id, TaskState.MERGED, report="no changes")
         try:
             files = tuple(gitops.changed_files(self.repo, start, head))
+            checked = self.clock.monotonic()
             verdict = self.gate.check(self.repo, start, head)
+            self.events.emit(
+                "gate.result",
+                {
+                    "session": self.session.id,
+                    "task": task_id,
+                    "gate": verdict.gate,
+                    "passed": verdict.passed,
+                    "findings": verdict.findings,
+                    "detail": verdict.report[:2000],
+                    "duration_ms": round((self.clock.monotonic() - checked) * 1000, 3),
+                },
+            )
             if not verdict.passed:
                 return MergeOutcome(
                     task_id,
@@ -190,7 +203,7 @@ class Merger:
                 task_id=outcome.task_id,
             )
         self.events.emit(
-            "parallel.task.merge",
+            "task.merge",
             {
                 "session": self.session.id,
                 "task": outcome.task_id,

@@ -37,7 +37,11 @@ from buildrunner.parallel.backend import (
     worker_is_alive,
 )
 from buildrunner.parallel.executors.process import kill_process_group
-from buildrunner.parallel.integrations import Integrations, default_integrations
+from buildrunner.parallel.integrations import (
+    Integrations,
+    close_integrations,
+    default_integrations,
+)
 from buildrunner.parallel.layout import Layout
 from buildrunner.parallel.liveness import LivenessLock, holder_pid
 from buildrunner.parallel.merge import Merger
@@ -89,6 +93,7 @@ class Supervisor:
             default_model=settings.default_model,
             merge_gate=settings.merge_gate,
             project_root=Path(settings.root),
+            store=store,
         )
         self.on_tick = on_tick
         self.stay_when_paused = stay_when_paused
@@ -131,7 +136,9 @@ class Supervisor:
         finally:
             self._stop_workers()
             self.backend.close()
+            self._report_settled()
             record_supervisor(self.store, self.id, pid=None, now=self.clock.now())
+            close_integrations(self.integrations)
             lock.release()
         return get_session(self.store, self.id)
 
@@ -152,7 +159,7 @@ class Supervisor:
             ).fetchone()[0]
         self._recover_orphans()
         self.integrations.events.emit(
-            "parallel.session.started", {"session": self.id, "plan": self.plan.name}
+            "session.started", {"session": self.id, "plan": self.plan.name}
         )
 
     def tick(self) -> bool:
@@ -178,6 +185,7 @@ class Supervisor:
         if self.merger is not None:
             self.merger.merge_ready()
             queue.promote(self.store, self.id, merging=self.merging, now=now)
+        self._report_settled()
         if self.on_tick is not None:
             self.on_tick(get_session(self.store, self.id))
         if self._all_settled():
@@ -242,6 +250,15 @@ class Supervisor:
             "UPDATE parallel_workers SET pid = ? WHERE session_id = ? AND worker_id = ?",
             (handle.pid, self.id, worker_id),
         )
+        self.integrations.events.emit(
+            "worker.started",
+            {
+                "session": self.id,
+                "worker": worker_id,
+                "pid": handle.pid,
+                "host": os.uname().nodename,
+            },
+        )
 
     def _reap_workers(self) -> None:
         for worker_id, handle in list(self.workers.handles.items()):
@@ -272,17 +289,27 @@ class Supervisor:
         for _task_id, pgid in lost:
             if pgid:
                 kill_process_group(pgid, grace=self.settings.kill_grace)
+        rows = self.store.execute(
+            "SELECT state, pid FROM parallel_workers WHERE session_id = ? AND worker_id = ?",
+            (self.id, worker_id),
+        )
+        clean = bool(rows) and rows[0]["state"] == "stopped" and not lost
+        self.integrations.events.emit(
+            "worker.stopped" if clean else "worker.lost",
+            {
+                "session": self.id,
+                "worker": worker_id,
+                "pid": rows[0]["pid"] if rows else None,
+                "task": lost[0][0] if lost else None,
+                "reason": None if clean else why,
+            },
+        )
         self.store.execute(
             "UPDATE parallel_workers SET state = CASE WHEN state = 'stopped' THEN 'stopped' "
             "ELSE 'dead' END, stopped_at = COALESCE(stopped_at, ?), current_task = NULL "
             "WHERE session_id = ? AND worker_id = ?",
             (now, self.id, worker_id),
         )
-        if lost:
-            self.integrations.events.emit(
-                "parallel.worker.died",
-                {"session": self.id, "worker": worker_id, "tasks": [t for t, _ in lost]},
-            )
 
     def _stop_workers(self) -> None:
         deadline = self.clock.monotonic() + STOP_WAIT
@@ -310,6 +337,36 @@ class Supervisor:
 
     # ----------------------------------------------------------------- the end
 
+    def _report_settled(self) -> None:
+        """Emit one final event per task that reached its final state (exactly once)."""
+        final = ["merged", "conflict", "blocked", "failed", "cancelled", "skipped"]
+        if not self.merging:
+            final.append("done")
+        now = self.clock.now()
+        with self.store.transaction() as conn:
+            rows = conn.execute(
+                "UPDATE parallel_tasks SET reported = 1 WHERE session_id = ? AND reported = 0 "
+                f"AND state IN ({', '.join('?' for _ in final)}) RETURNING task_id, title, "
+                "executor, state, attempt, error, started_at, finished_at",
+                (self.id, *final),
+            ).fetchall()
+        for row in rows:
+            end = row["finished_at"] or now
+            started = row["started_at"]
+            self.integrations.events.emit(
+                "task.settled",
+                {
+                    "session": self.id,
+                    "task": row["task_id"],
+                    "title": row["title"],
+                    "executor": row["executor"],
+                    "state": row["state"],
+                    "attempt": row["attempt"],
+                    "error": row["error"],
+                    "duration_ms": round((end - started) * 1000, 3) if started else None,
+                },
+            )
+
     def _all_settled(self) -> bool:
         rows = self.store.execute(
             "SELECT state FROM parallel_tasks WHERE session_id = ?", (self.id,)
@@ -328,7 +385,7 @@ class Supervisor:
         error = ", ".join(f"{n} {s}" for s, n in sorted(bad.items())) or None
         transition_session(self.store, self.id, state, now=self.clock.now(), error=error)
         self.integrations.events.emit(
-            "parallel.session.finished", {"session": self.id, "state": state.value, **counts}
+            "session.finished", {"session": self.id, "state": state.value, **counts}
         )
 
 

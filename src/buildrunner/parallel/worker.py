@@ -35,7 +35,11 @@ from buildrunner.parallel.executors.base import (
     StopReason,
 )
 from buildrunner.parallel.executors.process import run_process
-from buildrunner.parallel.integrations import Integrations, default_integrations
+from buildrunner.parallel.integrations import (
+    Integrations,
+    close_integrations,
+    default_integrations,
+)
 from buildrunner.parallel.layout import Layout
 from buildrunner.parallel.liveness import LivenessLock
 from buildrunner.parallel.monitor import AttemptMonitor
@@ -75,6 +79,7 @@ class Worker:
             default_model=settings.default_model,
             merge_gate="none",
             project_root=Path(settings.root),
+            store=store,
         )
         self.executors = dict(executors or build_executors(self.integrations.api))
         self.parent_pid = parent_pid
@@ -112,6 +117,7 @@ class Worker:
                     finished += 1
         finally:
             self._set_state("stopped")
+            close_integrations(self.integrations)
             lock.release()
         return finished
 
@@ -169,8 +175,9 @@ class Worker:
         queue.record_details(
             self.store, lease, now=self.clock.now(), log_path=str(log_path), model=model
         )
+        started = self.clock.monotonic()
         self.integrations.events.emit(
-            "parallel.task.started",
+            "attempt.started",
             {
                 "session": self.session_id,
                 "task": spec.id,
@@ -202,7 +209,7 @@ class Worker:
                 head, _made = gitops.commit_all(cwd, _commit_message(lease, self.session_id))
             except BuildRunnerError as exc:
                 result = ExecutionResult(Outcome.SETUP_FAILED, error=f"commit failed: {exc}")
-        return self._settle(lease, result, head)
+        return self._settle(lease, result, head, cwd, self.clock.monotonic() - started)
 
     def _attempt(
         self, lease: Lease, model: str | None, log_path: Path, monitor: AttemptMonitor
@@ -317,7 +324,14 @@ class Worker:
                     )
         return None
 
-    def _settle(self, lease: Lease, result: ExecutionResult, head: str | None) -> bool:
+    def _settle(
+        self,
+        lease: Lease,
+        result: ExecutionResult,
+        head: str | None,
+        cwd: Path | None,
+        duration: float,
+    ) -> bool:
         now = self.clock.now()
         decision = decide(
             result.outcome,
@@ -350,14 +364,21 @@ class Worker:
             "task": lease.task_id,
             "attempt": lease.attempt,
             "worker": self.worker_id,
+            "executor": lease.spec.executor,
             "outcome": result.outcome.value,
             "state": decision.state.value,
             "model": result.model,
             "cost_usd": result.cost_usd,
             "input_tokens": result.input_tokens,
             "output_tokens": result.output_tokens,
+            "turns": result.turns,
+            "agent_session_id": result.agent_session_id,
+            "exit_code": result.exit_code,
+            "worktree": str(cwd) if cwd else None,
+            "branch": task_branch_name(self.session_id, lease.task_id) if self.merging else None,
+            "duration_ms": round(duration * 1000, 3),
         }
-        self.integrations.events.emit("parallel.task.finished", attributes)
+        self.integrations.events.emit("attempt.finished", attributes)
         if result.cost_usd or result.input_tokens or result.output_tokens:
             self.integrations.costs.record(
                 session_id=self.session_id,

@@ -56,6 +56,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 attempt INTEGER NOT NULL DEFAULT 0,
                 max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
                 losses INTEGER NOT NULL DEFAULT 0,
+                reported INTEGER NOT NULL DEFAULT 0,
                 not_before REAL,
                 exec_pgid INTEGER,
                 model TEXT,
