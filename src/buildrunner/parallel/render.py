@@ -79,8 +79,9 @@ def sessions_table(sessions: Sequence[SessionInfo], *, now: float) -> Table:
 
 def tasks_table(tasks: Sequence[TaskInfo], *, now: float, title: str = "Tasks") -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("task", "state", "executor", "model", "attempt", "cost", "time", "progress"):
-        table.add_column(column, overflow="fold" if column == "progress" else "ellipsis")
+    for column in ("task", "state", "executor", "model", "attempt", "cost", "time"):
+        table.add_column(column, no_wrap=column in ("state", "attempt", "cost", "time"))
+    table.add_column("progress", overflow="fold")
     for t in tasks:
         table.add_row(
             t.task_id,
@@ -90,9 +91,14 @@ def tasks_table(tasks: Sequence[TaskInfo], *, now: float, title: str = "Tasks") 
             f"{t.attempt}/{t.max_attempts}",
             format_cost(t.cost_usd),
             format_duration(t.duration(now)),
-            (t.progress or t.error or "")[:90],
+            _short(t.progress or t.error or "", 48),
         )
     return table
+
+
+def _short(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def workers_table(workers: Sequence[WorkerInfo], *, now: float) -> Table:
