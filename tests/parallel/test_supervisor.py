@@ -416,3 +416,58 @@ def test_a_killed_supervisor_is_restarted_and_finishes_the_session(
         (session.id,),
     )[0][0]
     assert ok == count
+
+
+@pytest.mark.parametrize(
+    ("scenario", "first_outcome"),
+    [("crash", "crashed"), ("overloaded", "api_overloaded")],
+)
+@pytest.mark.usefixtures("fake_claude")
+def test_retryable_claude_failures_resume_the_conversation(
+    git_repo: Path,
+    store: Store,
+    settings: RunSettings,
+    write_plan: Callable[..., Path],
+    fake_claude: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: str,
+    first_outcome: str,
+) -> None:
+    monkeypatch.setenv("FAKE_CLAUDE_SCENARIO", scenario)
+    monkeypatch.setenv("FAKE_CLAUDE_FAIL_TIMES", "1")
+    plan = write_plan(
+        '[[tasks]]\nid = "flaky"\nexecutor = "claude"\nretries = 2\n'
+        'prompt = "WRITE one.txt 1\\nWRITE two.txt 2"\n'
+    )
+    session = start(store, settings, plan, workers=1)
+    final = control.run_foreground(store, settings, session.id)
+    assert final.state == "completed"
+    attempts = store.execute(
+        "SELECT attempt, outcome, agent_session_id FROM parallel_attempts WHERE session_id = ? "
+        "ORDER BY attempt",
+        (session.id,),
+    )
+    assert [(r["attempt"], r["outcome"]) for r in attempts] == [(1, first_outcome), (2, "ok")]
+    calls = [json.loads(line) for line in fake_claude.read_text().splitlines()]
+    assert calls[1]["resume"] == calls[0]["session_id"]
+    branch = final.session_branch or ""
+    assert show(git_repo, branch, "one.txt") == "1\n"
+    assert show(git_repo, branch, "two.txt") == "2\n"
+
+
+def test_a_task_that_hits_its_limit_fails_without_retry(
+    git_repo: Path, store: Store, settings: RunSettings, write_plan: Callable[..., Path]
+) -> None:
+    plan = write_plan(
+        '[[tasks]]\nid = "slow"\ncommand = "sleep 30"\ntimeout = "0.5s"\nretries = 3\n'
+    )
+    session = start(store, settings, plan, workers=1)
+    final = control.run_foreground(store, settings, session.id)
+    task = list_tasks(store, session.id)[0]
+    assert (final.state, task.state, task.outcome, task.attempt) == (
+        "failed",
+        "failed",
+        "timeout",
+        1,
+    )
+    assert final.error == "1 failed"
