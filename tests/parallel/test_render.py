@@ -16,7 +16,8 @@ def test_status_frame_renders_the_snapshot() -> None:
     )
     assert lines[1] == "failed 1  merged 1  ready 1  running 1"
     assert (
-        "│ api      │ running │ claude   │ claude-sonnet-4-6 │ 1/2     │ -       │ 1m30s │" in text
-    )
+        "│ api   │ running │ claude   │ claude-sonnet-4-6 │ 1/2     │ -       │ 1m30s │ "
+        "turn 3: Edit src/api/views.py"
+    ) in text
     assert "docs/**" in text
     assert "  error   lint: attempt 2: failed" in text
