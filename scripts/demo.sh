@@ -18,4 +18,18 @@ step br --version
 step br init
 step br config show
 
+# Routing, offline: a local stand-in for the Anthropic API (127.0.0.1 only).
+python -m buildrunner.testing.fake_anthropic --reply "Use a parameterised query." >"$demo/.fake-api" &
+fake_pid=$!
+trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$demo/.fake-api" ] && break; sleep 0.1; done
+export BR_ROUTING_BASE_URL="$(head -n 1 "$demo/.fake-api")" ANTHROPIC_API_KEY="offline-demo"
+step br routing models
+step br routing estimate "SQL injection in the admin search, exploited in production. Fix it now."
+step br routing select "Add pagination to GET /api/projects" --max-cost 0.02
+step br routing ask "How do I stop the SQL injection in inventory/db.py?"
+step br routing costs
+step br routing budget show
+step br telemetry events --limit 4
+
 printf '\nDemo finished in %s\n' "$demo"

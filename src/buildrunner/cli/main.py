@@ -27,6 +27,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.config:config_group",
         "Show the effective configuration and where each value comes from.",
     ),
+    "routing": (
+        "buildrunner.cli.routing:routing_group",
+        "Estimate tasks, call Claude models with fallback, track costs.",
+    ),
     "telemetry": (
         "buildrunner.cli.telemetry:telemetry_group",
         "Query, alert on, report and export the events br records.",

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Literal
 
-from buildrunner.core.config import Duration, at_least, between, setting
+from buildrunner.core.config import Check, Duration, at_least, between, setting
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,135 @@ class CoreConfig:
     color: Literal["auto", "always", "never"] = setting(
         "auto", "Colour in terminal output; NO_COLOR in the environment also turns it off."
     )
+
+
+# --------------------------------------------------------------------------- [routing]
+
+
+def _positive_amount(value: Decimal) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+_LEVELS = ("simple", "moderate", "complex", "critical")
+_PRICE_KEYS = (
+    "input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
+    "long_context_threshold", "long_context_input", "long_context_output",
+    "long_context_cache_write_5m", "long_context_cache_write_1h", "long_context_cache_read",
+)  # fmt: skip
+
+
+def _known_keys(allowed: tuple[str, ...], *, nested: bool = False) -> Check:
+    def check(value: Mapping[str, object]) -> str | None:
+        tables = value.values() if nested else [value]
+        for table in tables:
+            unknown = sorted(set(table) - set(allowed))  # type: ignore[call-overload]  # a mapping
+            if unknown:
+                return f"unknown key '{unknown[0]}' (known: {', '.join(allowed)})"
+        return None
+
+    return check
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """Model routing: tiers, complexity, fallback, retries, circuit breaker, budgets, prices."""
+
+    haiku_model: str = setting("claude-haiku-5-5", "Model id of the haiku tier (cheapest).")
+    sonnet_model: str = setting("claude-sonnet-5-5", "Model id of the sonnet tier.")
+    opus_model: str = setting("claude-opus-5-5", "Model id of the opus tier (strongest).")
+    level_tiers: Mapping[str, str] = setting(
+        factory=lambda: MappingProxyType(
+            {"simple": "haiku", "moderate": "sonnet", "complex": "opus", "critical": "opus"}
+        ),
+        help="Tier (or model id) chosen for each complexity level.",
+        check=_known_keys(_LEVELS),
+    )
+    default_level: Literal["simple", "moderate", "complex", "critical"] = setting(
+        "moderate", "Level given to a task whose text carries no signal at all."
+    )
+    fallback: Mapping[str, tuple[str, ...]] = setting(
+        factory=lambda: MappingProxyType(
+            {"opus": ("sonnet", "haiku"), "sonnet": ("haiku",), "haiku": ("sonnet",)}
+        ),
+        help="Overload fallback chain per tier (529, open breaker, retries exhausted).",
+    )
+    base_url: str = setting(
+        "", "Messages API base URL; empty: ANTHROPIC_BASE_URL or the SDK default."
+    )
+    api_key_env: str = setting(
+        "ANTHROPIC_API_KEY", "Environment variable that holds the API key (never stored)."
+    )
+    max_tokens: int = setting(4096, "Default max_tokens of a call.", check=at_least(1))
+    timeout: Duration = setting(
+        120.0, "Timeout of one HTTP attempt (capped by the deadline).", check=at_least(0.01)
+    )
+    deadline: Duration = setting(
+        300.0,
+        "Overall deadline of one call, retries and fallbacks included.",
+        check=at_least(0.01),
+    )
+    max_attempts: int = setting(
+        3, "Attempts per model for retryable failures (429, 5xx, timeouts).", check=at_least(1)
+    )
+    overload_attempts: int = setting(
+        2, "Attempts per model on 529 overloaded before falling back.", check=at_least(1)
+    )
+    max_fallbacks: int = setting(
+        2, "Most fallback hops of one call (each model is tried once).", check=at_least(0)
+    )
+    backoff_base: Duration = setting(0.5, "First backoff wait; doubles per attempt.")
+    backoff_cap: Duration = setting(8.0, "Longest backoff wait without a server hint.")
+    breaker_failures: int = setting(
+        3, "Failures within breaker_window that open a model's circuit.", check=at_least(1)
+    )
+    breaker_window: Duration = setting(60.0, "Window in which breaker failures are counted.")
+    breaker_cooldown: Duration = setting(
+        30.0, "How long an open circuit skips its model before a half-open probe."
+    )
+    breaker_max_cooldown: Duration = setting(
+        600.0, "Longest cooldown after repeated failed probes (the cooldown doubles)."
+    )
+    daily_budget: Decimal | None = setting(
+        None,
+        "USD per UTC day (empty: no limit); `br routing budget set` overrides.",
+        check=_positive_amount,
+    )
+    monthly_budget: Decimal | None = setting(
+        None, "USD per UTC calendar month (empty: no limit).", check=_positive_amount
+    )
+    session_budget: Decimal | None = setting(
+        None, "USD per session id (empty: no limit).", check=_positive_amount
+    )
+    max_cost_per_task: Decimal | None = setting(
+        None,
+        "Most USD one call may cost in the worst case (empty: no limit).",
+        check=_positive_amount,
+    )
+    on_budget_exceeded: Literal["downgrade", "refuse"] = setting(
+        "downgrade", "When a call would exceed a budget: move to a cheaper tier, or refuse."
+    )
+    budget_warn_at: float = setting(
+        0.8, "Fraction of a budget at which br warns.", check=between(0.0, 1.0)
+    )
+    reservation_ttl: Duration = setting(
+        900.0, "A reservation not settled within this time is released (crashed caller)."
+    )
+    prices: Mapping[str, Mapping[str, Decimal]] = setting(
+        factory=lambda: MappingProxyType({}),
+        help="Price overrides per model id, USD per million tokens: input, output, "
+        "cache_write_5m, cache_write_1h, cache_read (and long_context_threshold, "
+        "long_context_input, long_context_output).",
+        check=_known_keys(_PRICE_KEYS, nested=True),
+    )
+    models: Mapping[str, Mapping[str, int]] = setting(
+        factory=lambda: MappingProxyType({}),
+        help="Catalog overrides or additions per model id: context_window, max_output.",
+        check=_known_keys(("context_window", "max_output"), nested=True),
+    )
+
+
+def _not_negative_decimal(value: Any) -> str | None:
+    return None if value >= 0 else "must not be negative"
 
 
 # --------------------------------------------------------------------------- telemetry
@@ -55,10 +185,6 @@ def _one_of(names: tuple[str, ...]) -> Any:
         return None if value in names else "must be one of " + ", ".join(names)
 
     return check
-
-
-def _not_negative_decimal(value: Any) -> str | None:
-    return None if value >= 0 else "must not be negative"
 
 
 @dataclass(frozen=True)
@@ -235,6 +361,7 @@ class Config:
     """The whole configuration; one attribute per section."""
 
     core: CoreConfig = setting(factory=CoreConfig)
+    routing: RoutingConfig = setting(factory=RoutingConfig)
     telemetry: TelemetryConfig = setting(factory=TelemetryConfig)
     parallel: ParallelConfig = setting(factory=ParallelConfig)
 

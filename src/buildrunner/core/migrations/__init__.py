@@ -9,11 +9,12 @@ a database applies whatever is missing in list order.
 
 from __future__ import annotations
 
-from buildrunner.core.migrations import core, parallel, telemetry
+from buildrunner.core.migrations import core, parallel, routing, telemetry
 from buildrunner.core.migrations.base import Migration
 
 MIGRATIONS: tuple[Migration, ...] = (
     *core.MIGRATIONS,
+    *routing.MIGRATIONS,
     *telemetry.MIGRATIONS,
     *parallel.MIGRATIONS,
 )

@@ -1,0 +1,1070 @@
+"""The signals of the complexity estimator: a literal table of small declared rules.
+
+Each :class:`Signal` has a permanent id, a reason shown to the user, a kind, a weight and a
+tuple of regular-expression fragments. Fragments are matched case-insensitively on word
+boundaries (``fix`` does not match ``prefix``). A *negatable* signal ignores a match preceded,
+within three words, by a negation ("not in production", "nothing is on fire").
+
+Kinds and how the estimator uses them (see :mod:`buildrunner.routing.complexity`):
+
+- ``harm``: a costly or irreversible consequence (exploitable flaw, leaked credential, data
+  loss or corruption, money, legal exposure, outage). ``severe`` harm is critical on its own;
+  the rest needs ``live`` evidence.
+- ``live``: the harm is real and current (production, customers affected, counts, "since the
+  deploy", "immediately").
+- ``calm``: explicitly planned or contained ("nothing is on fire", "only on staging").
+- ``scope``: cross-module design, migrations with compatibility, concurrency, performance,
+  architecture, public API, large data or many places.
+- ``moderate``: a contained feature or fix that needs reading code and writing tests.
+- ``simple``: mechanical, one place, no design decision.
+
+The rubric these encode is the one in shared/bench/README.md section 3; the signals describe the
+rubric's concepts in general words, not the wording of any one task.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["harm", "live", "calm", "scope", "moderate", "simple"]
+
+_NEGATION = re.compile(
+    r"\b(?:no|not|nothing|never|without|none|nor|neither|isn't|wasn't|hasn't|haven't|doesn't|don't|didn't|aren't|n't)\b"
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One rule: an id (permanent), the reason it gives, its kind, weight and patterns."""
+
+    id: str
+    kind: Kind
+    reason: str
+    weight: float
+    patterns: tuple[str, ...]
+    negatable: bool = False
+    severe: bool = False
+    negation_inside: bool = False
+    """Also cancel a match that negates itself after its first word ("keys are never logged")."""
+    parts: tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    expanded: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # No leading assertion and no IGNORECASE: the text is lowered once and a literal prefix
+        # lets `re` skip ahead quickly (25x faster); the left word boundary is checked by hand.
+        parts: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] = []
+        expanded: list[str] = []
+        for pattern in self.patterns:
+            declared, body = _declared_stems(pattern)
+            for branch in [body] if declared else _expand(body):
+                stems = declared or _stems(branch)
+                parts.append((stems, re.compile(rf"(?:{branch})(?![\w])")))
+                expanded.append(pattern if declared else branch)
+        object.__setattr__(self, "expanded", tuple(expanded))
+        object.__setattr__(self, "parts", tuple(parts))
+
+    def find(self, lowered: str) -> list[re.Match[str]]:
+        """Every match in the lower-cased text, in order of position.
+
+        A pattern runs only when one of its literal stems occurs in the text: most patterns
+        are skipped by a substring test, which keeps an estimate well under a millisecond.
+        """
+        found: list[re.Match[str]] = []
+        for stems, regex in self.parts:
+            if stems is not None and not any(stem in lowered for stem in stems):
+                continue
+            pos = 0
+            while (hit := regex.search(lowered, pos)) is not None:
+                start = hit.start()
+                pos = max(hit.end(), start + 1)
+                if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "_-"):
+                    pos = start + 1
+                    continue
+                found.append(hit)
+        found.sort(key=lambda m: m.start())
+        return found
+
+    def match(self, text: str) -> str | None:
+        """The first non-negated matching phrase in `text` (lower-cased), or None."""
+        lowered = text.lower()
+        last_end = 0
+        for found in self.find(lowered):
+            negated = self.negatable and (
+                is_negated(lowered, found.start(), after=last_end)
+                or (self.negation_inside and negated_inside(found.group(0)))
+            )
+            last_end = found.end()
+            if not negated:
+                return found.group(0)
+        return None
+
+
+def _declared_stems(pattern: str) -> tuple[tuple[str, ...] | None, str]:
+    """A pattern may start with ``{stem,stem}``: literals one of which must occur in the text.
+
+    Used for patterns that start with a character class (``{.md}\\w+\\.md``).
+    """
+    if pattern.startswith("{") and "}" in pattern:
+        head, _, body = pattern[1:].partition("}")
+        return tuple(head.split(",")), body
+    return None, pattern
+
+
+def _expand(pattern: str) -> list[str]:
+    """Split a leading group of alternatives into one pattern per alternative.
+
+    ``(?:site|app) is down`` becomes ``site is down`` and ``app is down``: a pattern that starts
+    with a literal is searched for much faster than one that starts with an alternation.
+    """
+    if not pattern.startswith("(?:"):
+        return [pattern]
+    end = _group_end(pattern)
+    if pattern[end + 1 : end + 2] in ("?", "*", "{", "+"):
+        return [pattern]
+    rest = pattern[end + 1 :]
+    return [f"(?:{branch}){rest}" for branch in _split_top(pattern[3:end])]
+
+
+def _group_end(pattern: str) -> int:
+    depth = 0
+    for index, char in enumerate(pattern):
+        if char == "(" and not _escaped(pattern, index):
+            depth += 1
+        elif char == ")" and not _escaped(pattern, index):
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(pattern) - 1
+
+
+def _stems(pattern: str) -> tuple[str, ...] | None:
+    """Literal lowercase prefixes one of which must occur for `pattern` to match (None: any).
+
+    Understands a leading run of letters (``deadlock\\w*`` -> ``deadlock``) and a leading
+    non-optional group of such alternatives (``(?:sev|severity)`` -> ``sev``, ``severity``).
+    """
+    if pattern.startswith("(?:"):
+        index = _group_end(pattern)
+        if pattern[index + 1 : index + 2] in ("?", "*", "{"):
+            return None
+        stems: list[str] = []
+        for branch in _split_top(pattern[3:index]):
+            inner = _stems(branch)
+            if inner is None:
+                return None
+            stems.extend(inner)
+        return tuple(stems) or None
+    letters = re.match(r"[a-z0-9][a-z0-9'-]*", pattern)
+    if letters is None:
+        return None
+    stem = letters.group(0)
+    if pattern[len(stem) : len(stem) + 1] in ("?", "*", "{"):
+        stem = stem[:-1]
+    return (stem,) if len(stem) >= 2 else None
+
+
+def _escaped(pattern: str, index: int) -> bool:
+    return index > 0 and pattern[index - 1] == "\\"
+
+
+def _split_top(body: str) -> list[str]:
+    branches, depth, start = [], 0, 0
+    for index, char in enumerate(body):
+        if char in "([" and not _escaped(body, index):
+            depth += 1
+        elif char in ")]" and not _escaped(body, index):
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(body[start:index])
+            start = index + 1
+    branches.append(body[start:])
+    return branches
+
+
+def negated_inside(phrase: str) -> bool:
+    """Whether a matched phrase negates itself after its first word ("keys are never logged")."""
+    words = re.findall(r"[\w']+", phrase.lower())[1:]
+    return bool(_NEGATION.search(" ".join(words)))
+
+
+def is_negated(text: str, start: int, *, after: int = 0) -> bool:
+    """Whether one of the three words before `start` (and after `after`) is a negation."""
+    window = text[max(0, start - 40, after) : start]
+    words = re.findall(r"[\w']+", window.lower())[-3:]
+    return bool(_NEGATION.search(" ".join(words)))
+
+
+_W = r"(?:[\w'$.,/-]+\s+)"  # one word and its trailing space, for short gaps: _W{0,3}
+_KEY = r"(?:keys?|secrets?|tokens?|credentials?|passwords?|passphrases?)"
+_NUM = r"(?:\d[\d,.]*\s*(?:k|m|million|billion|thousand)?|hundreds|thousands|dozens|millions)"
+
+
+SIGNALS: tuple[Signal, ...] = (
+    # ------------------------------------------------------------------ harm (critical)
+    Signal(
+        "harm.exploit",
+        "harm",
+        "exploitable security flaw",
+        3.0,
+        (
+            r"sql[- ]?injection",
+            r"sqli",
+            r"remote code execution",
+            r"rce",
+            r"(?:command|shell|code|template|header|ldap|xpath|nosql) injection",
+            r"cross[- ]site scripting",
+            r"xss",
+            r"csrf",
+            r"cross[- ]site request forgery",
+            r"ssrf",
+            r"xxe",
+            r"(?:path|directory) traversal",
+            r"insecure deserialization",
+            r"privilege escalation",
+            r"(?:authentication|auth|login|2fa|mfa) bypass",
+            r"bypass(?:es|ed)? (?:the )?(?:authentication|auth|login|permission|access)",
+            r"account takeover",
+            r"take over (?:any|other|another)" + _W + r"{0,2}accounts?",
+            r"session (?:fixation|hijacking)",
+            r"idor",
+            r"insecure direct object references?",
+            r"broken (?:access control|authentication)",
+            r"(?:read|access|see|view|download|modify|delete) (?:\S+ ){0,2}(?:other|another)"
+            r" (?:users?|customers?|tenants?|accounts?|organi[sz]ations?)'?s?",
+            r"forge[sd]? (?:\S+ )?(?:tokens?|sessions?|signatures?|cookies?|requests?)",
+            r"alg:? ?none",
+            r"severity:? (?:high|critical)",
+            r"zero[- ]day",
+            r"0[- ]day",
+            r"cve-\d{4}-\d+",
+            r"exploit(?:ed|able|ation)?",
+            r"proof[- ]of[- ]concept",
+            r"actively exploited",
+            r"unauthori[sz]ed access",
+        ),
+        severe=True,
+    ),
+    Signal(
+        "harm.security",
+        "harm",
+        "security weakness",
+        2.0,
+        (
+            r"vulnerabilit(?:y|ies)",
+            r"vulnerable",
+            r"security (?:hole|flaw|bug|issue|finding|report|"
+            r"advisory|incident|problem)",
+            r"pentest(?:er|ers|ing)?",
+            r"penetration test",
+        ),
+    ),
+    Signal(
+        "harm.auth",
+        "harm",
+        "broken authentication",
+        3.0,
+        (
+            r"(?:tokens?|sessions?|links?|codes?) (?:\S+ ){0,3}"
+            r"(?:never expires?|do(?:es)? not expire)",
+            r"(?:tokens?|links?|codes?) (?:\S+ ){0,3}(?:be )?(?:reused|replayed) "
+            r"(?:indefinitely|forever)",
+            r"(?:reset|login|magic|invite) (?:links?|tokens?) (?:\S+ ){0,4}(?:reused|replayed)",
+            r"(?:sent|transmitted) over (?:plain )?http(?!s)",
+            r"plain ?text passwords?",
+            r"passwords? (?:are |is )?stored in (?:plain ?text|clear)",
+            r"unsalted",
+            r"md5 (?:password|hash)",
+            r"(?:weak|broken|missing) (?:encryption|hashing|signature (?:check|verification))",
+        ),
+        negatable=True,
+        severe=True,
+    ),
+    Signal(
+        "harm.credentials",
+        "harm",
+        "leaked or exposed credentials",
+        3.0,
+        (
+            r"(?:leaked|exposed|pushed|committed|published|hard-?coded|hardcoded) "
+            + _W
+            + r"{0,4}"
+            + _KEY,
+            _KEY + r" " + _W + r"{0,3}(?:leaked|exposed|compromised|in (?:the )?(?:public )?"
+            r"(?:repo|repository|git history|logs))",
+            r"(?:revoke|rotate) (?:and rotate )?" + _W + r"{0,3}" + _KEY,
+            r"credential (?:leak|exposure)",
+            _KEY + r" (?:\S+ ){0,4}(?:printed|logged|leaked|visible|readable) in",
+            r"secret (?:leak|exposure)",
+        ),
+        negatable=True,
+        negation_inside=True,
+        severe=True,
+    ),
+    Signal(
+        "harm.data_exposure",
+        "harm",
+        "customer data exposed",
+        3.0,
+        (
+            r"data (?:leak|breach|exposure)",
+            r"(?:tenant|customer|user|personal|pii|patient) data "
+            r"(?:is |was |being )?(?:leak(?:ed|ing|s)?|exposed|visible)",
+            r"sees? (?:\S+ ){0,3}(?:other|another) (?:tenants?|customers?|users?)'?s?",
+            r"cross[- ]tenant (?:data|leak|access|exposure)",
+            r"(?:tenant|customer) (?:a|b) sees",
+            r"leak(?:s|ed|ing)? (?:\S+ ){0,2}(?:personal|customer|user|private) "
+            r"(?:data|information)",
+        ),
+        negatable=True,
+        negation_inside=True,
+        severe=True,
+    ),
+    Signal(
+        "harm.data_loss",
+        "harm",
+        "data loss or corruption",
+        3.0,
+        (
+            r"data loss",
+            r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files)",
+            r"truncat(?:ed|es|ing) (?:\S+ ){0,2}(?:table|data|rows|records)",
+            r"(?:dropped|deleted|wiped|purged|destroyed|erased) "
+            + _W
+            + r"{0,3}(?:table|tables|column|"
+            r"database|rows|records|data|orders|users|accounts|subscriptions|customers|files|backups)",
+            r"(?:deleted|lost|wiped|corrupted) " + _NUM + r" " + _W + r"{0,2}\w+",
+            r"restore (?:\S+ ){0,4}from (?:\S+ ){0,3}backups?",
+            r"data (?:corruption|is corrupt)",
+            r"corrupt(?:ed|ion|s)? (?:\S+ ){0,2}"
+            r"(?:data|rows|records|database|balances|files|index)",
+            r"(?:no|without a) (?:usable |known-good |working |valid )?backups?",
+            r"backups? (?:\S+ ){0,4}(?:fail(?:ed|ing|s)?|missing|broken|corrupt)",
+            r"split[- ]brain",
+            r"divergent (?:histories|data|writes|state)",
+            r"swapped (?:fields|data)",
+            r"(?:integrity|consistency) (?:problem|issue|violation|check failed)",
+            r"ledger integrity",
+            r"duplicated (?:\S+ ){0,3}(?:rows|records|data|invoices|orders|payments|entries)",
+            r"irreversibl[ye]",
+        ),
+        negatable=True,
+        severe=True,
+    ),
+    Signal(
+        "harm.money",
+        "harm",
+        "money at stake",
+        2.0,
+        (
+            r"(?:charged|billed|paid|processed|debited|captured) (?:\S+ ){0,2}twice",
+            r"duplicate (?:charges|payments|transactions|refunds)",
+            r"double[- ](?:invoices?|billing|payments?|refunds?|payouts?)",
+            r"double[- ]?charg(?:e|es|ed|ing)",
+            r"overcharg(?:e|ed|ing)",
+            r"undercharg(?:e|ed|ing)",
+            r"refunds?",
+            r"oversold",
+            r"overselling",
+            r"ledger",
+            r"balances?",
+            r"withdraw(?:al|als|n)?",
+            r"payouts?",
+            r"billing run",
+            r"revenue",
+            r"interest (?:is )?calculat\w+",
+            r"(?:statements|invoices) (?:\S+ ){0,4}(?:off|wrong)",
+            r"rounding errors?",
+            r"settlement",
+            r"captured (?:card )?payments",
+            r"money",
+            r"financial (?:loss|impact|harm)",
+            r"{$}\$\s?\d[\d,]*(?:\.\d+)?",
+            r"(?:charge|bill|cancel) (?:\S+ ){0,2}(?:incorrectly|wrongly|twice)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "harm.legal",
+        "harm",
+        "legal or regulatory exposure",
+        2.0,
+        (
+            r"gdpr",
+            r"ccpa",
+            r"hipaa",
+            r"pci(?:[- ]dss)?",
+            r"sox",
+            r"regulat(?:or|ors|ory)",
+            r"legal(?:'s)? (?:deadline|team|exposure|obligation|requirement)",
+            r"lawsuit",
+            r"fines?",
+            r"breach notification",
+            r"notify (?:\S+ ){0,2}(?:users|customers|regulators?|authorities)",
+            r"deletion requests?",
+            r"right to (?:be forgotten|erasure)",
+            r"data protection",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "harm.outage",
+        "harm",
+        "production outage",
+        3.0,
+        (
+            r"(?:production|prod|site|service|app|api|website|checkout|login) (?:is|went|was) "
+            r"(?:completely )?down",
+            r"outage",
+            r"(?:returns?|returning|throws?|fails?) "
+            r"(?:\S+ ){0,2}(?:for|on) (?:every|all) requests?",
+            r"every request fails",
+            r"nobody can (?:log ?in|sign ?in|check ?out|pay|use)",
+            r"restore service",
+            r"service is unavailable",
+            r"(?:sev|severity)[- ]?[01]\b",
+            r"p0",
+            r"incident",
+            r"rolling back failed",
+            r"rollback failed",
+            r"(?:cannot|can't|unable to) roll ?back",
+            r"on fire",
+            r"emergency",
+        ),
+        negatable=True,
+        severe=True,
+    ),
+    # ------------------------------------------------------------------ live evidence
+    Signal(
+        "live.urgent",
+        "live",
+        "urgent",
+        1.0,
+        (
+            r"urgent(?:ly)?",
+            r"immediately",
+            r"asap",
+            r"right now",
+            r"right away",
+            r"top priority",
+            r"highest priority",
+            r"as soon as possible",
+            r"hotfix",
+            r"(?:fix|patch|stop|restore|revoke|rotate|block|disable) (?:\S+ ){0,3}(?:now|today)",
+            r"before (?:tonight|tomorrow|the (?:next|nightly|renewal|billing) \w+)",
+            r"deadline is (?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday)",
+            r"(?:deadline|due) (?:\S+ ){0,2}(?:today|tonight|tomorrow|friday|monday)",
+            r"(?:minutes|hours?) ago",
+            r"every minute counts",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "live.production",
+        "live",
+        "happening in production",
+        1.0,
+        (
+            r"in production",
+            r"on production",
+            r"production (?:data|database|db|traffic|users)",
+            r"(?:since|after) (?:the |our |last |this )?(?:\d[\d:.]* )?"
+            r"(?:deploy|deployment|release|"
+            r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|this morning)",
+            r"yesterday",
+            r"this morning",
+            r"ongoing",
+            r"still (?:happening|going on|writing)",
+            r"(?:customers?|users?|clients?) (?:\S+ ){0,2}"
+            r"(?:reported|are (?:being|seeing|affected)|"
+            r"have been|complain\w*|see)",
+            r"(?:is|are) rising",
+            r"affected (?:customers|users|accounts)",
+            r"support (?:has|got|received) " + _NUM,
+            _NUM + r" (?:customers|users|accounts|orders|tickets|items|charges|transactions|"
+            r"subscriptions|profiles|objects|records|payments|double charges)",
+            r"live (?:site|system|traffic|data)",
+            r"public (?:github )?(?:repo|repository|endpoint)",
+        ),
+        negatable=True,
+    ),
+    # ------------------------------------------------------------------ calm
+    Signal(
+        "calm.planned",
+        "calm",
+        "planned, not an emergency",
+        3.0,
+        (
+            r"nothing is (?:on fire|urgent|broken)",
+            r"not (?:an? )?(?:emergency|incident|urgent)",
+            r"no (?:deadline|rush|urgency|time pressure|deadline pressure)",
+            r"(?:has|have) not (?:yet )?happened in production",
+            r"not (?:yet )?in production",
+            r"(?:on|in) staging",
+            r"we have time",
+            r"low priority",
+            r"nice to have",
+            r"not (?:on fire|time[- ]critical)",
+            r"when (?:you|we|someone) (?:have|has|get) time",
+            r"before (?:it )?reach(?:es|ed)? (?:users|production|customers)",
+        ),
+    ),
+    # ------------------------------------------------------------------ scope (complex)
+    Signal(
+        "scope.migration",
+        "scope",
+        "migration with a cut-over",
+        2.5,
+        (
+            r"migrat(?:e|es|ing|ion) (?:\S+ ){0,6}(?:from|to|onto|off)",
+            r"(?:cut|switch)[- ]?over",
+            r"backfill(?:ing)?",
+            r"dual[- ]writes?",
+            r"re-?encrypt\w*",
+            r"zero[- ]downtime",
+            r"without downtime",
+            r"no downtime",
+            r"online (?:migration|move)",
+            r"replace (?:our |the )?(?:homegrown|home-grown|legacy|custom|hand-rolled) \w+",
+            r"replace \w+ with \w+ (?:across|everywhere|in all)",
+            r"rewrite (?:\S+ ){0,3}(?:to use|on top of|using)",
+            r"(?:to use|switch to|move to) \S+ instead of",
+        ),
+    ),
+    Signal(
+        "scope.move",
+        "scope",
+        "moving data or code between systems",
+        1.5,
+        (
+            r"switch(?:ing)? (?:\S+ ){0,4}from \w+ to",
+            r"move (?:\S+ ){0,5}(?:from|onto|off)",
+        ),
+    ),
+    Signal(
+        "scope.upgrade",
+        "scope",
+        "framework or major upgrade",
+        2.5,
+        (
+            r"upgrad(?:e|ing) (?:\S+ ){0,3}from \S+ (?:v?\d+(?:\.\d+)*) to (?:\S+ )?v?\d+",
+            r"major (?:version )?upgrade",
+            r"framework upgrade",
+            r"deprecations",
+            r"(?:django|rails|react|angular|vue|spring|python|node|java|postgres(?:ql)?|kubernetes|\.net)"
+            r" \d+(?:\.\d+)? to (?:\S+ )?\d+",
+        ),
+    ),
+    Signal(
+        "scope.breadth",
+        "scope",
+        "many places or components",
+        2.0,
+        (
+            r"(?:\d{2,}|[3-9]|dozens of|hundreds of|many|every|all) (?:\S+ )?"
+            r"(?:modules|services|files|places|call sites|callers|screens|"
+            r"pages|queries|endpoints|tables|repos|repositories|packages|components|microservices|"
+            r"task types|teams|forms|handlers|integrations|jobs)",
+            r"across (?:the |our |all )?(?:codebase|code base|backend and frontend|frontend and "
+            r"backend|services|modules|layers|the stack|repos|teams|\d+ \w+)",
+            r"cross[- ](?:module|service|cutting|team|platform)",
+            r"monolith(?:ic)?",
+            r"(?:every|each) (?:query|module|service|endpoint|table|caller)",
+            r"(?:every|each|all) (?:public )?(?:methods|method|functions|function|classes|"
+            r"commands|pages|screens|components|handlers|endpoints|models)",
+            r"imported (?:from|by) (?:almost )?every",
+            r"end[- ]to[- ]end",
+        ),
+    ),
+    Signal(
+        "scope.design",
+        "scope",
+        "architecture or design work",
+        2.5,
+        (
+            r"architect(?:ure|ural)?",
+            r"re-?architect\w*",
+            r"rfc(?![\s-]*\d)",
+            r"design (?:and|&) implement",
+            r"(?:system|api|protocol|schema|data model) design",
+            r"plugin (?:system|api|architecture)",
+            r"extension points?",
+            r"behind an interface",
+            r"abstraction layer",
+            r"rewrite (?:the |our )?\S+ (?:layer|engine|subsystem|core)",
+            r"(?:storage|data|persistence|transport|rendering|caching) (?:layer|engine)",
+            r"(?:pluggable|multiple|several) (?:\S+ )?backends",
+            r"design (?:a|the|our) (?:\S+ ){0,2}(?:strategy|architecture|system|scheme|protocol)",
+            r"cache invalidation",
+            r"invalidation (?:on|strategy|of)",
+            r"(?:multi|per|cross)[- ]region",
+        ),
+    ),
+    Signal(
+        "scope.proposal",
+        "scope",
+        "open design questions",
+        1.0,
+        (
+            r"(?:propose|proposal)",
+            r"open questions",
+            r"trade-?offs?",
+        ),
+    ),
+    Signal(
+        "scope.concurrency",
+        "scope",
+        "concurrency or distributed state",
+        2.5,
+        (
+            r"race conditions?",
+            r"deadlock\w*",
+            r"lock ordering",
+            r"distributed",
+            r"consensus",
+            r"(?:eventual|read-your-writes|strong) consistency",
+            r"conflict (?:resolution|detection)",
+            r"sync(?:hroni[sz]ation)? (?:queue|protocol)",
+            r"offline mode",
+            r"replication",
+            r"sharding",
+            r"lost updates?",
+            r"overwrite each other",
+            r"last (?:write|save) wins",
+        ),
+    ),
+    Signal(
+        "scope.consistency",
+        "scope",
+        "consistency concerns",
+        1.5,
+        (
+            r"concurren(?:t|cy)",
+            r"thread[- ]?safe\w*",
+            r"idempoten(?:t|cy)",
+            r"replicas?",
+            r"exactly[- ]once",
+            r"at[- ]least[- ]once",
+            r"(?:run|runs|executed) twice",
+            r"stale writes?",
+            r"optimistic locking",
+            r"checkpoints?",
+            r"resumable",
+        ),
+    ),
+    Signal(
+        "scope.performance",
+        "scope",
+        "performance analysis",
+        2.5,
+        (
+            r"p9[59]",
+            r"p99\.9",
+            r"profil(?:e|ing)",
+            r"bottlenecks?",
+            r"n\+1",
+            r"memory leaks?",
+            r"leak(?:s|ing)? memory",
+            r"oom(?:-killed)?",
+            r"out of memory",
+            r"heap (?:snapshots?|dumps?)",
+            r"memory (?:usage )?(?:grows|growth|keeps growing|climbs)",
+            r"unbounded (?:memory|growth)",
+            r"latency (?:regression|spike|went)",
+        ),
+    ),
+    Signal(
+        "scope.speed",
+        "scope",
+        "speed or scale",
+        1.5,
+        (
+            r"performance",
+            r"latency",
+            r"throughput",
+            r"slow (?:queries|query|endpoint)",
+            r"scal(?:ability|ing) (?:issue|problem|limit)",
+            r"load tests?",
+        ),
+    ),
+    Signal(
+        "scope.compatibility",
+        "scope",
+        "compatibility constraints",
+        2.0,
+        (
+            r"public api",
+            r"backwards?[- ]compatib\w+",
+            r"without breaking",
+            r"breaking changes?",
+            r"existing clients",
+            r"third[- ]party (?:plugins|clients|integrations|packages)",
+            r"coexist",
+            r"incrementally",
+            r"without a feature freeze",
+            r"(?:one|two) releases?",
+            r"versioned (?:api|plugin)",
+            r"api_version",
+            r"(?:must|should) (?:keep|continue) (?:to )?work(?:ing)?",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "scope.protocol",
+        "scope",
+        "security or protocol feature",
+        2.0,
+        (
+            r"single sign-on",
+            r"oauth2?",
+            r"social login",
+            r"(?:log ?in|sign ?in) with (?:google|github|microsoft|apple|facebook)",
+            r"link(?:ing)? (?:\S+ ){0,2}accounts",
+            r"sso",
+            r"saml",
+            r"oidc",
+            r"openid connect",
+            r"ldap",
+            r"scim",
+            r"kms",
+            r"envelope encryption",
+            r"multi[- ]tenan\w+",
+            r"per[- ]tenant",
+            r"idps?",
+            r"identity providers?",
+            r"tenant (?:scoping|isolation)",
+            r"rbac",
+            r"permission (?:model|system)",
+            r"webauthn",
+            r"end-to-end encryption",
+        ),
+    ),
+    Signal(
+        "scope.sensitive",
+        "scope",
+        "sensitive subsystem",
+        1.0,
+        (
+            r"payments? (?:provider|processing|integration|flow|gateway|service)s?",
+            r"billing (?:system|code|service|logic|engine)",
+            r"(?:authentication|authori[sz]ation|"
+            r"login|session) (?:flow|layer|system|middleware)",
+            r"encryption (?:at rest|keys?)",
+            r"cryptograph\w+",
+            r"access control (?:layer|model|system)",
+        ),
+    ),
+    Signal(
+        "scope.polyglot",
+        "scope",
+        "several languages or stacks",
+        1.0,
+        (
+            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#) and "
+            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#)",
+            r"(?:ios|android|web) and (?:ios|android|web)",
+        ),
+    ),
+    Signal(
+        "scope.data_volume",
+        "scope",
+        "large data volume",
+        1.0,
+        (
+            r"{tb,gb,pb}\d+(?:\.\d+)?\s?(?:tb|gb|pb)",
+            r"{million,billion}\d+(?:\.\d+)? (?:million|billion) (?:rows|objects|"
+            r"records|files|events|documents)",
+            r"(?:millions|billions) of",
+        ),
+    ),
+    Signal(
+        "scope.plan",
+        "scope",
+        "multi-phase plan",
+        1.0,
+        (
+            r"runbook",
+            r"rollback (?:points?|plan)",
+            r"phases?",
+            r"roll-?out plan",
+            r"step by step",
+            r"post-?mortem",
+            r"root cause",
+        ),
+    ),
+    # ------------------------------------------------------------------ moderate
+    Signal(
+        "moderate.feature",
+        "moderate",
+        "a contained feature",
+        1.0,
+        (
+            r"add (?:a |an |the )?(?:new )?(?:\S+ ){0,2}(?:endpoint|option|page|button|field|"
+            r"filter|export|import|setting|command|subcommand|validation|pagination|cache|caching|"
+            r"retries|rate limit(?:ing)?|support|feature|toggle|workflow|check|report|column)",
+            r"implement\w*",
+            r"feature",
+            r"support (?:for )?`?\.?\w+",
+            r"validation",
+            r"pagination",
+            r"paginate",
+            r"cach(?:e|ing)",
+            r"retr(?:y|ies)",
+            r"backoff",
+            r"rate limit(?:ing)?",
+            r"export",
+            r"streams?",
+            r"permission check",
+        ),
+    ),
+    Signal(
+        "moderate.fix",
+        "moderate",
+        "a bug to investigate and fix",
+        1.0,
+        (
+            r"bug",
+            r"flaky",
+            r"fails? (?:about |intermittently|sometimes|randomly)",
+            r"investigate",
+            r"find out why",
+            r"debugging",
+            r"debug (?:it|this|why|the)",
+            r"regression tests?",
+            r"escape\w*",
+            r"refactor\w*",
+            r"garbled",
+            r"crash\w*",
+            r"broken",
+            r"doesn't work",
+            r"does not work",
+            r"returns nothing",
+            r"wrong (?:day|time|value|result|output)",
+            r"timezones?",
+            r"renders? (?:\S+ )?badly",
+        ),
+    ),
+    Signal(
+        "moderate.tests",
+        "moderate",
+        "needs tests",
+        1.0,
+        (
+            r"(?:add|include|write) (?:\S+ ){0,3}tests (?:for|with|covering)",
+            r"tests? for each",
+            r"playwright",
+            r"integration tests?",
+            r"api tests?",
+            r"frontend test",
+            r"end-to-end tests?",
+            r"make it deterministic",
+        ),
+    ),
+    Signal(
+        "moderate.fullstack",
+        "moderate",
+        "backend and frontend",
+        1.0,
+        (
+            r"backend:?",
+            r"frontend:?",
+            r"server[- ]side",
+            r"(?:ui|front-?end) and (?:api|backend)",
+        ),
+    ),
+    # ------------------------------------------------------------------ simple
+    Signal(
+        "simple.typo",
+        "simple",
+        "typo or wording fix",
+        3.0,
+        (
+            r"typos?",
+            r"misspell\w*",
+            r"spelling",
+            r"{should be}[\"'\u201c\u2018]\w+[\"'\u201d\u2019] should be "
+            r"[\"'\u201c\u2018]\w+[\"'\u201d\u2019]",
+            r"wording",
+            r"(?:copy|text|label|message|string) change",
+            r"grammar",
+            r"(?:improve|clarify|reword|rephrase|fix) (?:the )?(?:\S+ )?(?:error |warning |log )?"
+            r"(?:message|wording|copy)s?",
+        ),
+    ),
+    Signal(
+        "simple.rename",
+        "simple",
+        "rename",
+        2.0,
+        (
+            r"rename\w*",
+            r"(?:variable|function|method|file) name",
+        ),
+    ),
+    Signal(
+        "simple.bump",
+        "simple",
+        "version bump",
+        2.5,
+        (
+            r"bump(?:s|ed|ing)?",
+            r"version bump",
+            r"pin (?:\S+ )?to",
+            r"from \d+\.\d+\.\d+ to \d+\.\d+\.\d+",
+            r"image tag",
+            r"(?:-slim|:latest)",
+        ),
+    ),
+    Signal(
+        "simple.docs",
+        "simple",
+        "documentation or text edit",
+        2.0,
+        (
+            r"readme",
+            r"docstrings?",
+            r"comments?",
+            r"changelog",
+            r"{.md}\w+\.md",
+            r"docs",
+            r"documentation",
+            r"(?:broken|dead|outdated) links?",
+            r"help (?:text|string|message|output)",
+            r"translations?",
+            r"locales?",
+            r"i18n",
+            r"(?:german|french|spanish|japanese) strings",
+            r"strings? (?:for|in)",
+            r"message (?:says|reads|text)",
+            r"copyright",
+            r"footer",
+            r"docs? (?:fix|edit)",
+            r"\.gitignore",
+            r"editorconfig",
+            r"license (?:header|year)",
+        ),
+    ),
+    Signal(
+        "simple.constant",
+        "simple",
+        "change of one value",
+        2.0,
+        (
+            r"change (?:the )?(?:default |max |min )?(?:\S+ ){0,3}from \S+ to \S+",
+            r"(?:set|change|make) (?:\S+ ){0,3}(?:to|from) (?:\d+|true|false|`[^`]+`)",
+            r"(?:constant|default value|hard-coded number)",
+            r"content-type",
+            r"text/plain",
+            r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens)",
+            r"current year",
+            r"(?:set|change) (?:the )?(?:default )?(?:\S+ ){0,3}to \S+ instead of \S+",
+        ),
+    ),
+    Signal(
+        "simple.local",
+        "simple",
+        "one small local change",
+        1.5,
+        (
+            r"one[- ]line",
+            r"single[- ]line",
+            r"one[- ]word",
+            r"(?:two|three) lines",
+            r"log a (?:warning|message|line)",
+            r"only the wording",
+            r"just (?:swap|change|replace|"
+            r"update|add|remove|rename|bump)",
+            r"nothing else (?:changes|depends|uses)",
+            r"no behaviou?r change",
+            r"(?:don't|do not) change the (?:function|behaviou?r|logic)",
+            r"mechanical",
+            r"trivial",
+            r"small change",
+            r"quick fix",
+            r"off[- ]by[- ]one",
+            r"line \d+",
+            r"unused (?:import|variable|function)",
+            r"f401",
+            r"deprecated \S+ calls?",
+            r"linter",
+            r"already handles",
+            r"(?:add|write) a (?:unit )?test for",
+            r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated)",
+        ),
+    ),
+)
+"""Every signal, in the order reasons are listed. Ids are permanent."""
+
+
+class SignalIndex:
+    """All signals' patterns indexed by literal stem, so a text is scanned in one sweep.
+
+    Derived stems sit at the start of a word (patterns match on a left word boundary), so they
+    are looked up as prefixes of the text's distinct words; declared stems
+    (``{.md}...``) are found by a substring test. Only the patterns behind the stems present
+    (and the few without a stem) are searched.
+    """
+
+    def __init__(self, signals: tuple[Signal, ...]) -> None:
+        self.signals = signals
+        self._by_stem: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._prefix_stems: set[str] = set()
+        self._anywhere: set[str] = set()
+        self._always: list[tuple[int, re.Pattern[str]]] = []
+        for index, signal in enumerate(signals):
+            for pattern, (stems, regex) in zip(signal.expanded, signal.parts, strict=True):
+                if stems is None:
+                    self._always.append((index, regex))
+                    continue
+                declared = pattern.startswith("{")
+                for stem in stems:
+                    self._by_stem.setdefault(stem, []).append((index, regex))
+                    if declared or len(stem) < 2:
+                        self._anywhere.add(stem)
+                    else:
+                        self._prefix_stems.add(stem)
+        self._lengths = tuple(sorted({len(stem) for stem in self._prefix_stems}))
+
+    def present(self, lowered: str) -> set[str]:
+        """The stems that occur in the text (at a word start, or anywhere if declared)."""
+        found = {stem for stem in self._anywhere if stem in lowered}
+        stems, lengths = self._prefix_stems, self._lengths
+        for token in set(_WORD.findall(lowered)):
+            size = len(token)
+            for length in lengths:
+                if length > size:
+                    break
+                if token[:length] in stems:
+                    found.add(token[:length])
+        return found
+
+    def scan(self, lowered: str) -> list[list[re.Match[str]]]:
+        """Matches per signal (same order as `signals`), each sorted by position."""
+        found: list[list[re.Match[str]]] = [[] for _ in self.signals]
+        todo: dict[tuple[int, int], tuple[int, re.Pattern[str]]] = {}
+        for stem in self.present(lowered):
+            for part in self._by_stem[stem]:
+                # keyed by signal too: `re` caches, so equal patterns share one object
+                todo[(part[0], id(part[1]))] = part
+        for index, regex in (*todo.values(), *self._always):
+            pos = 0
+            while (hit := regex.search(lowered, pos)) is not None:
+                start = hit.start()
+                pos = max(hit.end(), start + 1)
+                if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "_-"):
+                    pos = start + 1
+                    continue
+                found[index].append(hit)
+        for matches in found:
+            matches.sort(key=lambda m: m.start())
+        return found
+
+
+_WORD = re.compile(r"[\w-]+(?:'[\w-]+)*")
+
+
+INDEX = SignalIndex(SIGNALS)
+"""The index of :data:`SIGNALS` used by the estimator."""
