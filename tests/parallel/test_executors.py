@@ -200,7 +200,13 @@ class FakeCaller:
         self.calls: list[tuple[str, str | None]] = []
 
     def answer(
-        self, prompt: str, *, model: str | None, budget_usd: float | None, task: TaskSpec
+        self,
+        prompt: str,
+        *,
+        model: str | None,
+        budget_usd: float | None,
+        task: TaskSpec,
+        session_id: str | None = None,
     ) -> ApiAnswer:
         self.calls.append((prompt, model))
         if self.error:

@@ -51,26 +51,39 @@ class RecordingEventSink:
 # --------------------------------------------------------------------------- costs
 
 
-class CostSink(Protocol):
-    """Where the cost and usage of a Claude session or API call are recorded (routing)."""
+class BudgetRefusedError(BuildRunnerError):
+    """The budgets (day, month, session) cannot cover a task's reservation."""
 
-    def record(
+
+class CostSink(Protocol):
+    """Budget reservation and cost accounting of claude sessions (the routing cost tracker)."""
+
+    def reserve(
+        self, *, session_id: str, task_id: str, executor: str, amount_usd: float
+    ) -> object | None:
+        """Hold `amount_usd` before the attempt; raises :class:`BudgetRefusedError`."""
+        ...
+
+    def settle(
         self,
+        reservation: object | None,
         *,
         session_id: str,
         task_id: str,
-        model: str | None,
-        cost_usd: float,
-        input_tokens: int,
-        output_tokens: int,
-        usage: Mapping[str, Any],
-    ) -> None: ...
+        outcome: str,
+        raw_result: Mapping[str, Any] | None,
+    ) -> None:
+        """Record what the attempt cost (from Claude Code's ``result``) and free the rest."""
+        ...
 
 
 class NullCostSink:
-    """Costs stay in the parallel tables only."""
+    """Costs stay in the parallel tables only (no routing subsystem)."""
 
-    def record(self, **_: Any) -> None:
+    def reserve(self, **_: Any) -> object | None:
+        return None
+
+    def settle(self, reservation: object | None, **_: Any) -> None:
         return None
 
 
@@ -123,7 +136,13 @@ class ApiCaller(Protocol):
     """Makes one model call for the ``api`` executor (the routing subsystem's router)."""
 
     def answer(
-        self, prompt: str, *, model: str | None, budget_usd: float | None, task: TaskSpec
+        self,
+        prompt: str,
+        *,
+        model: str | None,
+        budget_usd: float | None,
+        task: TaskSpec,
+        session_id: str | None = None,
     ) -> ApiAnswer: ...
 
 
@@ -195,9 +214,43 @@ def default_integrations(
             hint="set parallel.merge_gate to 'auto' or 'none'",
         )
     events: EventSink = NullEventSink()
-    if store is not None and project_root is not None:
-        events = telemetry_events(store, project_root)
-    return Integrations(events=events, models=StaticModelResolver(default_model), gate=gate)
+    if store is None or project_root is None:
+        return Integrations(models=StaticModelResolver(default_model), gate=gate)
+    events = telemetry_events(store, project_root)
+    routed = routing_integrations(store, project_root, default_model=default_model)
+    if routed is None:
+        return Integrations(events=events, models=StaticModelResolver(default_model), gate=gate)
+    models, api, costs = routed
+    return Integrations(events=events, costs=costs, models=models, api=api, gate=gate)
+
+
+def routing_integrations(
+    store: Store, project_root: Path, *, default_model: str
+) -> tuple[ModelResolver, ApiCaller, CostSink] | None:
+    """The routing subsystem's model choice, API caller and cost sink (None if unavailable)."""
+    try:
+        from buildrunner.parallel.routing_seams import (
+            RouterApiCaller,
+            RoutingCostSink,
+            RoutingModelResolver,
+        )
+        from buildrunner.routing import CostAccount, Router
+    except ImportError:  # a build without the routing subsystem
+        return None
+    from buildrunner.core.config import load_config
+    from buildrunner.core.paths import resolve_paths
+
+    try:
+        config = load_config(resolve_paths(project_root)).config.routing
+    except BuildRunnerError as exc:
+        log.warning("routing is off for this session: %s", exc)
+        return None
+    router = Router(config, store)
+    return (
+        RoutingModelResolver(router, default_model=default_model),
+        RouterApiCaller(router),
+        RoutingCostSink(CostAccount(config, store)),
+    )
 
 
 def telemetry_events(store: Store, project_root: Path) -> EventSink:

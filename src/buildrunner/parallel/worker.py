@@ -36,6 +36,7 @@ from buildrunner.parallel.executors.base import (
 )
 from buildrunner.parallel.executors.process import run_process
 from buildrunner.parallel.integrations import (
+    BudgetRefusedError,
     Integrations,
     close_integrations,
     default_integrations,
@@ -240,10 +241,46 @@ class Worker:
             return ExecutionResult(
                 Outcome.SPAWN_ERROR, error=f"no executor named {lease.spec.executor!r}"
             ), cwd
-        result = executor.run(request, monitor)
+        result = self._run_accounted(executor, request, monitor, lease)
         if monitor.stop_reason() not in (StopReason.CANCEL, StopReason.LOST):
             self._commands(self.plan.teardown, request, monitor, "teardown")
         return result, cwd
+
+    def _run_accounted(
+        self,
+        executor: Executor,
+        request: ExecutionRequest,
+        monitor: AttemptMonitor,
+        lease: Lease,
+    ) -> ExecutionResult:
+        """Run the executor inside a budget reservation that is settled with its real cost."""
+        spec = lease.spec
+        budget = spec.budget_usd if spec.budget_usd is not None else self.settings.max_budget_usd
+        costs = self.integrations.costs
+        try:
+            reservation = costs.reserve(
+                session_id=self.session_id,
+                task_id=spec.id,
+                executor=spec.executor,
+                amount_usd=budget,
+            )
+        except BudgetRefusedError as exc:
+            return ExecutionResult(Outcome.MAX_BUDGET, error=f"budget refused: {exc}")
+        result = ExecutionResult(Outcome.CRASHED, error="the executor raised")
+        try:
+            result = executor.run(request, monitor)
+        finally:
+            try:
+                costs.settle(
+                    reservation,
+                    session_id=self.session_id,
+                    task_id=spec.id,
+                    outcome=result.outcome.value,
+                    raw_result=result.raw_result,
+                )
+            except BuildRunnerError as exc:
+                log.warning("task %s: recording its cost failed: %s", spec.id, exc)
+        return result
 
     def _workspace(self, lease: Lease) -> tuple[Path, str | None]:
         """The directory the attempt runs in, and the agent session to resume (if any)."""
@@ -379,16 +416,6 @@ class Worker:
             "duration_ms": round(duration * 1000, 3),
         }
         self.integrations.events.emit("attempt.finished", attributes)
-        if result.cost_usd or result.input_tokens or result.output_tokens:
-            self.integrations.costs.record(
-                session_id=self.session_id,
-                task_id=lease.task_id,
-                model=result.model,
-                cost_usd=result.cost_usd,
-                input_tokens=result.input_tokens,
-                output_tokens=result.output_tokens,
-                usage=result.usage,
-            )
         return decision.state == TaskState.DONE
 
 

@@ -46,9 +46,20 @@ from typing import Any
 VERSION = "2.1.120 (Claude Code)"
 MODEL = "claude-sonnet-4-6"
 HELPER_MODEL = "claude-haiku-4-5"
-# Per-turn usage of the main model and prices per million tokens (input, output, cache
-# write, cache read), as in the pricing reference for Sonnet 4.6 and Haiku 4.5.
-PRICES = {MODEL: (3.0, 15.0, 3.75, 0.30), HELPER_MODEL: (1.0, 5.0, 1.25, 0.10)}
+# List prices per million tokens (input, output, 5-minute cache write, cache read), as in the
+# pricing reference, so that the reported costs agree with a catalog that prices the usage.
+PRICES = {
+    "claude-haiku-4-5": (1.0, 5.0, 1.25, 0.10),
+    "claude-sonnet-4-5": (3.0, 15.0, 3.75, 0.30),
+    "claude-sonnet-4-6": (3.0, 15.0, 3.75, 0.30),
+    "claude-opus-4-5": (5.0, 25.0, 6.25, 0.50),
+    "claude-opus-4-6": (5.0, 25.0, 6.25, 0.50),
+    "claude-opus-5": (5.0, 25.0, 6.25, 0.50),
+    "claude-sonnet-5": (2.0, 10.0, 2.50, 0.20),
+    "claude-haiku-5-5": (0.10, 0.50, 0.125, 0.01),
+    "claude-sonnet-5-5": (2.0, 10.0, 2.50, 0.10),
+    "claude-opus-5-5": (4.0, 20.0, 5.0, 0.20),
+}
 TURN_USAGE = {"input": 6, "output": 300, "cache_write": 1300, "cache_read": 17400}
 HELPER_USAGE = {"input": 1204, "output": 87, "cache_write": 0, "cache_read": 0}
 
@@ -207,7 +218,7 @@ def _run(args: argparse.Namespace, cwd: Path, scenario: str, state: dict[str, An
         if delay:
             time.sleep(delay)
         turns += 1
-        denied = _turn(step, index, cwd, session_id, hooks, transcript)
+        denied = _turn(step, index, cwd, session_id, hooks, transcript, model)
         if denied:
             denials.append(denied)
         if scenario == "crash":
@@ -229,6 +240,7 @@ def _turn(
     session_id: str,
     hooks: list[tuple[str, str]],
     transcript: Path,
+    model: str = MODEL,
 ) -> dict[str, Any] | None:
     """One turn; the transcript records it before its last event (as Claude Code persists
     messages as they happen), so a run stopped at the turn boundary resumes after it."""
@@ -246,7 +258,7 @@ def _turn(
     }
     if verb == "SAY":
         record()
-        _emit(_assistant(session_id, [{"type": "text", "text": text or "Done."}], usage))
+        _emit(_assistant(session_id, [{"type": "text", "text": text or "Done."}], usage, model))
         return None
     tool = EDIT_TOOLS[verb]
     path = (cwd / target).resolve()
@@ -264,6 +276,7 @@ def _turn(
                 {"type": "tool_use", "id": tool_id, "name": tool, "input": tool_input},
             ],
             usage,
+            model,
         )
     )
     reason = _run_hooks(hooks, tool, tool_input, cwd, session_id)
@@ -287,7 +300,7 @@ def _apply(verb: str, path: Path, text: str) -> None:
 
 
 def _assistant(
-    session_id: str, content: list[dict[str, Any]], usage: dict[str, int]
+    session_id: str, content: list[dict[str, Any]], usage: dict[str, int], model: str = MODEL
 ) -> dict[str, Any]:
     return {
         "type": "assistant",
@@ -296,7 +309,7 @@ def _assistant(
             "id": f"msg_{uuid.uuid4().hex[:24]}",
             "type": "message",
             "role": "assistant",
-            "model": MODEL,
+            "model": model,
             "content": content,
             "stop_reason": "tool_use" if content[-1]["type"] == "tool_use" else "end_turn",
             "usage": usage,
@@ -367,7 +380,7 @@ def _run_hooks(
 
 
 def _cost(usage: dict[str, int], model: str, turns: int) -> float:
-    price = PRICES[model]
+    price = PRICES.get(model, PRICES[MODEL])
     return (
         usage["input"] * turns * price[0]
         + usage["output"] * turns * price[1]
@@ -385,7 +398,7 @@ def _finish(
     denials: list[dict[str, Any]],
     subtype: str | None = None,
 ) -> int:
-    main_cost = round(_cost(TURN_USAGE, MODEL, max(turns, 1)), 7)
+    main_cost = round(_cost(TURN_USAGE, model, max(turns, 1)), 7)
     helper_cost = round(_cost(HELPER_USAGE, HELPER_MODEL, 1), 7)
     total = round(main_cost + helper_cost, 7)
     t = max(turns, 1)

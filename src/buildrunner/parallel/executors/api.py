@@ -33,7 +33,11 @@ class ApiExecutor:
         control.report_progress(f"calling {request.model or 'the router'}")
         try:
             answer = self.caller.answer(
-                spec.prompt or "", model=request.model, budget_usd=spec.budget_usd, task=spec
+                spec.prompt or "",
+                model=request.model,
+                budget_usd=spec.budget_usd,
+                task=spec,
+                session_id=request.session_id,
             )
         except ApiCallError as exc:
             try:

@@ -94,6 +94,8 @@ class ExecutionResult:
     agent_session_id: str | None = None
     usage: Mapping[str, Any] = field(default_factory=dict)
     permission_denials: tuple[str, ...] = ()
+    raw_result: Mapping[str, Any] | None = None
+    """Claude Code's final ``result`` object, as received (for cost accounting)."""
 
     @property
     def ok(self) -> bool:

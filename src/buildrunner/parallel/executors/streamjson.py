@@ -157,7 +157,8 @@ def classify(
         "exit_code": returncode,
         "agent_session_id": state.session_id,
         "turns": int(_number(result, "num_turns")) if result else state.turns,
-        "model": _main_model(result) or state.model,
+        "model": _main_model(result, state.model) or state.model,
+        "raw_result": result,
         **usage,
     }
     if stopped is not None:
@@ -246,10 +247,13 @@ def _usage(result: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _main_model(result: dict[str, Any] | None) -> str | None:
-    """The model that cost the most in `modelUsage` (the one that did the work)."""
+def _main_model(result: dict[str, Any] | None, init_model: str | None) -> str | None:
+    """The session's model (from ``init``) if it appears in `modelUsage`, else the one that cost
+    the most there (helper models such as Haiku for titles also appear)."""
     if not result or not isinstance(result.get("modelUsage"), dict):
         return None
+    if init_model and init_model in result["modelUsage"]:
+        return init_model
     best: tuple[float, str] | None = None
     for name, data in result["modelUsage"].items():
         cost = _number(data, "costUSD")
