@@ -17,7 +17,7 @@ from buildrunner.parallel import control
 from buildrunner.parallel.sessions import list_tasks
 from buildrunner.parallel.settings import RunSettings
 from buildrunner.routing import Catalog
-from buildrunner.testing.fake_anthropic import DEFAULT_REPLY, Fault, FakeAnthropic
+from buildrunner.testing.fake_anthropic import DEFAULT_REPLY, FakeAnthropic, Fault
 from tests.helpers import git
 
 
@@ -73,7 +73,8 @@ prompt = "Suggest a name for the module."
     # the summary task's 529 on Haiku fell back to another model inside the one call
     assert tasks["summary"].model == ledger[1]["final_model"]
     assert tasks["summary"].model != haiku
-    assert [r.model for r in anthropic.requests if "one sentence" in json.dumps(r.body)][0] == haiku
+    summary_models = [r.model for r in anthropic.requests if "one sentence" in json.dumps(r.body)]
+    assert summary_models[0] == haiku
     usage = store.execute(
         "SELECT SUM(cost_pusd) FROM routing_usage WHERE session_id = ?", (session.id,)
     )[0][0]
