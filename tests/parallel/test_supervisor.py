@@ -254,6 +254,14 @@ def test_pause_stops_at_a_turn_boundary_and_resume_continues_the_conversation(
     calls = [json.loads(line) for line in fake_claude.read_text().splitlines()]
     assert [c["resume"] for c in calls] == [None, paused.agent_session_id]
     assert {c["cwd"] for c in calls} == {str(worktree.resolve())}
+    resumed_task = list_tasks(store, session.id)[0]
+    row = store.execute(
+        "SELECT resumed_from FROM parallel_tasks WHERE session_id = ?", (session.id,)
+    )[0]
+    assert row["resumed_from"] == paused.agent_session_id
+    assert (
+        "# claude --version: 2.1.120 (Claude Code)" in Path(resumed_task.log_path or "").read_text()
+    )
     branch = final.session_branch or ""
     assert [show(git_repo, branch, f"part{i}.txt") for i in range(6)] == [
         f"{i}\n" for i in range(6)

@@ -291,9 +291,12 @@ class Worker:
             else None
         )
         if self.plan.isolation == "none":
+            if resume:
+                queue.record_details(self.store, lease, now=self.clock.now(), resumed_from=resume)
             return Path(self.settings.root), resume
         path = self.layout.worktree(self.session_id, spec.id)
         if resume and lease.worktree == str(path) and gitops.is_worktree(path):
+            queue.record_details(self.store, lease, now=self.clock.now(), resumed_from=resume)
             return path, resume
         branch = task_branch_name(self.session_id, spec.id)
         repo = Path(self.settings.root)

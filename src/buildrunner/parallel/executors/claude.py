@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import uuid
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from buildrunner.parallel.executors.base import (
@@ -57,8 +60,10 @@ class ClaudeExecutor:
                 control.report_progress(parser.progress(), turns=parser.state.turns)
             return boundary
 
+        version = claude_version(binary, request.env)
         request.log_path.parent.mkdir(parents=True, exist_ok=True)
         with request.log_path.open("ab") as log:
+            log.write(f"# claude --version: {version}\n".encode())
             log.write(f"$ {' '.join(_shown_argv(argv))}\n".encode())
             log.flush()
             ended = run_process(
@@ -77,15 +82,32 @@ class ClaudeExecutor:
             stopped=ended.stopped,
             spawn_error=ended.spawn_error,
         )
-        if result.agent_session_id is None:
-            return _with_session(result, reported[0])
-        return result
+        return replace(
+            result,
+            agent_session_id=result.agent_session_id or reported[0],
+            usage={**result.usage, "claude_version": version},
+        )
 
 
-def _with_session(result: ExecutionResult, session_id: str | None) -> ExecutionResult:
-    from dataclasses import replace
+_VERSIONS: dict[str, str] = {}
 
-    return replace(result, agent_session_id=session_id)
+
+def claude_version(binary: str, env: Mapping[str, str]) -> str:
+    """``claude --version`` (once per binary and process; flags and fields vary by release)."""
+    if binary not in _VERSIONS:
+        try:
+            proc = subprocess.run(
+                [binary, "--version"],
+                capture_output=True,
+                text=True,
+                env=dict(env),
+                timeout=30,
+                check=False,
+            )
+            _VERSIONS[binary] = proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else "?"
+        except (OSError, subprocess.TimeoutExpired):
+            _VERSIONS[binary] = "?"
+    return _VERSIONS[binary]
 
 
 def build_argv(request: ExecutionRequest, binary: str, session_id: str) -> list[str]:
