@@ -207,12 +207,7 @@ def default_integrations(
     where) when a `store` is given. Routing and security plug in here as they land; until
     then the defaults above apply (``auto`` -> `default_model`, no API caller, no gate).
     """
-    gate: MergeGate = OpenGate()
-    if merge_gate == "security":
-        raise GateUnavailableError(
-            "parallel.merge_gate is 'security' but the security subsystem is not installed",
-            hint="set parallel.merge_gate to 'auto' or 'none'",
-        )
+    gate = merge_gate_for(merge_gate, project_root)
     events: EventSink = NullEventSink()
     if store is None or project_root is None:
         return Integrations(models=StaticModelResolver(default_model), gate=gate)
@@ -222,6 +217,29 @@ def default_integrations(
         return Integrations(events=events, models=StaticModelResolver(default_model), gate=gate)
     models, api, costs = routed
     return Integrations(events=events, costs=costs, models=models, api=api, gate=gate)
+
+
+def merge_gate_for(setting: str, project_root: Path | None) -> MergeGate:
+    """The gate ``parallel.merge_gate`` asks for: security (required), auto or none."""
+    from buildrunner.parallel.security_gate import SecurityGate, security_available
+
+    if setting == "none":
+        return OpenGate()
+    if not security_available():
+        if setting == "security":
+            raise GateUnavailableError(
+                "parallel.merge_gate is 'security' but the security subsystem is not installed",
+                hint="set parallel.merge_gate to 'auto' or 'none'",
+            )
+        return OpenGate()
+    config = None
+    if project_root is not None:
+        from buildrunner.core.config import load_config
+        from buildrunner.core.paths import resolve_paths
+
+        sections = load_config(resolve_paths(project_root)).config
+        config = getattr(sections, "security", None)
+    return SecurityGate(config)
 
 
 def routing_integrations(
