@@ -215,3 +215,28 @@ def test_the_cli_module_imports_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.usefixtures("fast_env")
+def test_detached_start_then_status_until_done(git_repo: Path) -> None:
+    import time
+
+    (git_repo / "plan.toml").write_text(PLAN, encoding="utf-8")
+    started = run_br("parallel", "start", "plan.toml", "--detach", cwd=git_repo)
+    assert started.returncode == 0, started.stderr
+    session_id = started.stdout.split()[1].rstrip(":")
+    assert "supervisor running in the background (pid " in started.stdout
+    deadline = time.monotonic() + 120
+    state = ""
+    while time.monotonic() < deadline:
+        status = run_br("parallel", "status", session_id, "--format", "json", cwd=git_repo)
+        state = json.loads(status.stdout)["session"]["state"]
+        if state in ("completed", "failed"):
+            break
+        time.sleep(0.2)
+    assert state == "completed"
+    resumed = run_br("parallel", "resume", session_id, cwd=git_repo)
+    assert resumed.returncode == 2
+    assert f"session {session_id} is completed; only a paused or running session resumes" in (
+        resumed.stderr
+    )
