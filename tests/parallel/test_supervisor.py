@@ -479,3 +479,46 @@ def test_a_task_that_hits_its_limit_fails_without_retry(
         1,
     )
     assert final.error == "1 failed"
+
+
+@pytest.mark.slow
+def test_chaos_with_worktrees_replaces_the_leftovers_of_killed_workers(
+    git_repo: Path, store: Store, settings: RunSettings, write_plan: Callable[..., Path]
+) -> None:
+    count = 40
+    plan = write_plan(
+        "[defaults]\nretries = 0\n"
+        + "".join(
+            f'[[tasks]]\nid = "w{i:02d}"\n'
+            f'command = "echo start >> f{i:02d}.txt; sleep 0.1; echo {i} >> f{i:02d}.txt"\n'
+            for i in range(count)
+        )
+    )
+    session = start(store, settings, plan, workers=3)
+    runner = Background(store, settings, session.id)
+    rng = random.Random(11)
+    killed: set[int] = set()
+    while runner.thread.is_alive() and len(killed) < 5:
+        time.sleep(0.3)
+        busy = [
+            w.pid
+            for w in list_workers(store, session.id)
+            if w.state == "busy" and w.pid and w.pid not in killed
+        ]
+        if busy:
+            victim = rng.choice(busy)
+            os.kill(victim, signal.SIGKILL)
+            killed.add(victim)
+    final = runner.join()
+    assert final.state == "completed"
+    assert len(killed) >= 2
+    branch = final.session_branch or ""
+    # every file holds exactly one attempt's output: a killed attempt's worktree is replaced
+    assert [show(git_repo, branch, f"f{i:02d}.txt") for i in range(count)] == [
+        f"start\n{i}\n" for i in range(count)
+    ]
+    ok = store.execute(
+        "SELECT COUNT(*) FROM parallel_attempts WHERE session_id = ? AND outcome = 'ok'",
+        (session.id,),
+    )[0][0]
+    assert ok == count
