@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from buildrunner.core.config import parse_duration
-from buildrunner.core.errors import InputError
-from buildrunner.parallel.patterns import PatternError, normalize_pattern
+from buildrunner.parallel import planfields as f
+from buildrunner.parallel.planfields import PlanError as PlanError  # re-exported
 
 EXECUTORS = ("shell", "claude", "api")
 ISOLATIONS = ("worktree", "none")
@@ -34,11 +33,6 @@ Executor = Literal["shell", "claude", "api"]
 Isolation = Literal["worktree", "none"]
 
 _TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class PlanError(InputError):
-    """A plan file is unreadable or invalid; the message names the task and the field."""
 
 
 @dataclass(frozen=True)
@@ -228,88 +222,76 @@ _DEFAULT_KEYS = (
 _PERMISSION_MODES = ("default", "acceptEdits", "plan", "dontAsk", "bypassPermissions")
 
 
-class _Where:
-    """Builds the 'file: tasks[2] (id "x"): field' prefix of an error."""
-
-    def __init__(self, source: str, scope: str) -> None:
-        self.source = source
-        self.scope = scope
-
-    def error(self, key: str | None, problem: str) -> PlanError:
-        parts = [self.source, self.scope] + ([key] if key else [])
-        return PlanError(": ".join(p for p in parts if p) + f": {problem}")
-
-
 def validate_plan(data: Any, *, source: str = "<plan>", default_name: str = "plan") -> Plan:
     """Check parsed plan data and build a :class:`Plan`; raise :class:`PlanError` on the first
     problem found."""
-    top = _Where(source, "")
+    top = f.Where(source, "")
     if data is None or data == {}:
         raise top.error(None, "the plan is empty; it needs at least one [[tasks]] entry")
     if not isinstance(data, dict):
-        raise top.error(None, f"expected a table at the top level, got {_shown(data)}")
-    _check_keys(data, ("plan", "defaults", "tasks"), top)
+        raise top.error(None, f"expected a table at the top level, got {f.shown(data)}")
+    f.check_keys(data, ("plan", "defaults", "tasks"), top)
     header = data.get("plan", {})
     if not isinstance(header, dict):
-        raise top.error("plan", f"expected a table, got {_shown(header)}")
-    where = _Where(source, "[plan]")
-    _check_keys(header, _PLAN_KEYS, where)
+        raise top.error("plan", f"expected a table, got {f.shown(header)}")
+    where = f.Where(source, "[plan]")
+    f.check_keys(header, _PLAN_KEYS, where)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
-        raise top.error("defaults", f"expected a table, got {_shown(defaults)}")
-    _check_keys(defaults, _DEFAULT_KEYS, _Where(source, "[defaults]"))
+        raise top.error("defaults", f"expected a table, got {f.shown(defaults)}")
+    f.check_keys(defaults, _DEFAULT_KEYS, f.Where(source, "[defaults]"))
     raw_tasks = data.get("tasks")
     if raw_tasks is None:
         raise top.error("tasks", "missing; a plan needs at least one [[tasks]] entry")
     if not isinstance(raw_tasks, list) or not raw_tasks:
-        raise top.error("tasks", f"expected a non-empty list of tables, got {_shown(raw_tasks)}")
+        raise top.error("tasks", f"expected a non-empty list of tables, got {f.shown(raw_tasks)}")
     tasks: list[TaskSpec] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_tasks):
         task = _validate_task(raw, index, defaults, source)
         if task.id in seen:
-            raise _Where(source, f'tasks[{index}] (id "{task.id}")').error(
+            raise f.Where(source, f'tasks[{index}] (id "{task.id}")').error(
                 "id", f"duplicate id; tasks[{seen[task.id]}] already uses it"
             )
         seen[task.id] = index
         tasks.append(task)
     _check_dependencies(tasks, source)
     return Plan(
-        name=_opt_str(header, "name", where) or default_name,
+        name=f.opt_str(header, "name", where) or default_name,
         tasks=tuple(tasks),
         source=source,
-        base=_opt_str(header, "base", where),
-        workers=_opt_int(header, "workers", where, minimum=1),
-        isolation=_choice(header, "isolation", ISOLATIONS, where, "worktree"),
-        setup=_str_list(header, "setup", where),
-        teardown=_str_list(header, "teardown", where),
-        merge=_opt_bool(header, "merge", where, True),
+        base=f.opt_str(header, "base", where),
+        workers=f.opt_int(header, "workers", where, minimum=1),
+        isolation=f.choice(header, "isolation", ISOLATIONS, where, "worktree"),
+        setup=f.str_list(header, "setup", where),
+        teardown=f.str_list(header, "teardown", where),
+        merge=f.opt_bool(header, "merge", where, True),
     )
 
 
 def _validate_task(raw: Any, index: int, defaults: dict[str, Any], source: str) -> TaskSpec:
     label = f"tasks[{index}]"
     if not isinstance(raw, dict):
-        raise _Where(source, label).error(None, f"expected a table, got {_shown(raw)}")
+        raise f.Where(source, label).error(None, f"expected a table, got {f.shown(raw)}")
     task_id = raw.get("id")
     if isinstance(task_id, str) and task_id:
         label += f' (id "{task_id}")'
-    where = _Where(source, label)
-    _check_keys(raw, _TASK_KEYS, where)
+    where = f.Where(source, label)
+    f.check_keys(raw, _TASK_KEYS, where)
     if task_id is None:
         raise where.error("id", "missing; every task needs an id")
     if not isinstance(task_id, str) or not _TASK_ID.match(task_id) or task_id.endswith(".lock"):
         raise where.error(
             "id",
-            f"{_shown(task_id)} is not a valid id (letters, digits, '.', '_' and '-', starting "
+            f"{f.shown(task_id)} is not a valid id (letters, digits, '.', '_' and '-', starting "
             "with a letter or digit, at most 64 characters)",
         )
     if ".." in task_id:
-        raise where.error("id", f"{_shown(task_id)} must not contain '..'")
+        raise where.error("id", f"{f.shown(task_id)} must not contain '..'")
     merged = {**defaults, **raw}
-    executor = _choice(merged, "executor", EXECUTORS, where, "shell")
-    prompt = _opt_str(merged, "prompt", where)
-    command = _command(merged, where)
+    executor = f.choice(merged, "executor", EXECUTORS, where, "shell")
+    prompt = f.opt_str(merged, "prompt", where)
+    command = f.command(merged, where)
     if executor == "shell":
         if command is None:
             raise where.error("command", "missing; a shell task needs a command")
@@ -320,35 +302,35 @@ def _validate_task(raw: Any, index: int, defaults: dict[str, Any], source: str) 
             raise where.error("prompt", f"missing; a {executor} task needs a prompt")
         if command is not None:
             raise where.error("command", f"a {executor} task runs `prompt`; remove `command`")
-    model = _opt_str(merged, "model", where) or "auto"
+    model = f.opt_str(merged, "model", where) or "auto"
     if not model.strip() or any(ch.isspace() for ch in model):
-        raise where.error("model", f'{_shown(model)} is not a model ("auto", a tier or an id)')
-    output = _opt_str(merged, "output", where)
+        raise where.error("model", f'{f.shown(model)} is not a model ("auto", a tier or an id)')
+    output = f.opt_str(merged, "output", where)
     if output is not None:
-        _check_relative_path(output, where, "output")
+        f.check_relative_path(output, where, "output")
     elif executor == "api":
         output = f"{task_id}.md"
-    title = _opt_str(merged, "title", where) or _default_title(task_id, prompt, command)
+    title = f.opt_str(merged, "title", where) or _default_title(task_id, prompt, command)
     return TaskSpec(
         id=task_id,
         title=title,
         executor=executor,
         prompt=prompt,
         command=command,
-        claims=_claims(merged, where),
-        depends_on=_str_list(merged, "depends_on", where),
-        priority=_opt_int(merged, "priority", where) or 0,
+        claims=f.claims(merged, where),
+        depends_on=f.str_list(merged, "depends_on", where),
+        priority=f.opt_int(merged, "priority", where) or 0,
         model=model,
-        budget_usd=_opt_number(merged, "budget", where),
-        timeout=_opt_duration(merged, "timeout", where),
-        retries=_opt_int(merged, "retries", where, minimum=0),
-        max_turns=_opt_int(merged, "max_turns", where, minimum=1),
-        allowed_tools=_str_list(merged, "allowed_tools", where)
+        budget_usd=f.opt_number(merged, "budget", where),
+        timeout=f.opt_duration(merged, "timeout", where),
+        retries=f.opt_int(merged, "retries", where, minimum=0),
+        max_turns=f.opt_int(merged, "max_turns", where, minimum=1),
+        allowed_tools=f.str_list(merged, "allowed_tools", where)
         if "allowed_tools" in merged
         else None,
-        permission_mode=_choice(merged, "permission_mode", _PERMISSION_MODES, where, None),
+        permission_mode=f.choice(merged, "permission_mode", _PERMISSION_MODES, where, None),
         output=output,
-        env=_env(merged, where),
+        env=f.env(merged, where),
     )
 
 
@@ -361,7 +343,7 @@ def _default_title(task_id: str, prompt: str | None, command: Any) -> str:
 def _check_dependencies(tasks: Sequence[TaskSpec], source: str) -> None:
     ids = {t.id for t in tasks}
     for index, task in enumerate(tasks):
-        where = _Where(source, f'tasks[{index}] (id "{task.id}")')
+        where = f.Where(source, f'tasks[{index}] (id "{task.id}")')
         for dep in task.depends_on:
             if dep == task.id:
                 raise where.error("depends_on", "a task cannot depend on itself")
@@ -372,7 +354,7 @@ def _check_dependencies(tasks: Sequence[TaskSpec], source: str) -> None:
     cycle = _find_cycle({t.id: t.depends_on for t in tasks})
     if cycle:
         index = next(i for i, t in enumerate(tasks) if t.id == cycle[0])
-        raise _Where(source, f'tasks[{index}] (id "{cycle[0]}")').error(
+        raise f.Where(source, f'tasks[{index}] (id "{cycle[0]}")').error(
             "depends_on", "circular dependency: " + " -> ".join(cycle)
         )
 
@@ -421,157 +403,3 @@ def topological_order(tasks: Sequence[TaskSpec]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- field helpers
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _check_keys(table: Mapping[str, Any], allowed: Sequence[str], where: _Where) -> None:
-    for key in table:
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
-            more = f' (did you mean "{hint[0]}"?)' if hint else ""
-            raise where.error(str(key), f"unknown field{more}")
-
-
-def _opt_str(table: Mapping[str, Any], key: str, where: _Where) -> str | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise where.error(key, f"expected a string, got {_shown(value)}")
-    return value
-
-
-def _opt_bool(table: Mapping[str, Any], key: str, where: _Where, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise where.error(key, f"expected true or false, got {_shown(value)}")
-    return value
-
-
-def _opt_int(
-    table: Mapping[str, Any], key: str, where: _Where, *, minimum: int | None = None
-) -> int | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise where.error(key, f"expected an integer, got {_shown(value)}")
-    if minimum is not None and value < minimum:
-        raise where.error(key, f"must be at least {minimum}, got {value}")
-    return value
-
-
-def _opt_number(table: Mapping[str, Any], key: str, where: _Where) -> float | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise where.error(key, f"expected a number (US dollars), got {_shown(value)}")
-    if value < 0:
-        raise where.error(key, f"must not be negative, got {value}")
-    return float(value)
-
-
-def _opt_duration(table: Mapping[str, Any], key: str, where: _Where) -> float | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    expected = f'expected a duration such as 90, "30s", "10m" or "2h", got {_shown(value)}'
-    if isinstance(value, bool):
-        raise where.error(key, expected)
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str):
-        try:
-            seconds = parse_duration(value)
-        except ValueError:
-            raise where.error(key, expected) from None
-    else:
-        raise where.error(key, expected)
-    if seconds <= 0:
-        raise where.error(key, f"must be positive, got {_shown(value)}")
-    return seconds
-
-
-def _choice(
-    table: Mapping[str, Any], key: str, choices: Sequence[str], where: _Where, default: str | None
-) -> Any:
-    value = table.get(key, default)
-    if value is None:
-        return None
-    if value not in choices:
-        options = ", ".join(f'"{c}"' for c in choices)
-        raise where.error(key, f"expected one of {options}, got {_shown(value)}")
-    return value
-
-
-def _str_list(table: Mapping[str, Any], key: str, where: _Where) -> tuple[str, ...]:
-    value = table.get(key)
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise where.error(key, f"expected a list of strings, got {_shown(value)}")
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise where.error(f"{key}[{index}]", f"expected a non-empty string, got {_shown(item)}")
-    return tuple(value)
-
-
-def _command(table: Mapping[str, Any], where: _Where) -> str | tuple[str, ...] | None:
-    value = table.get("command")
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if not value.strip():
-            raise where.error("command", "must not be empty")
-        return value
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise where.error(
-        "command", f"expected a string or a non-empty list of strings, got {_shown(value)}"
-    )
-
-
-def _claims(table: Mapping[str, Any], where: _Where) -> tuple[str, ...]:
-    patterns = _str_list(table, "claims", where)
-    out: list[str] = []
-    for index, pattern in enumerate(patterns):
-        try:
-            normal = normalize_pattern(pattern)
-        except PatternError as exc:
-            raise where.error(f"claims[{index}]", str(exc)) from None
-        if normal not in out:
-            out.append(normal)
-    return tuple(out)
-
-
-def _env(table: Mapping[str, Any], where: _Where) -> dict[str, str]:
-    value = table.get("env")
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise where.error("env", f"expected a table of strings, got {_shown(value)}")
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if not _ENV_NAME.match(str(key)):
-            raise where.error(f"env.{key}", "not a valid environment variable name")
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise where.error(f"env.{key}", f"expected a string, got {_shown(item)}")
-        out[str(key)] = str(item)
-    return out
-
-
-def _check_relative_path(value: str, where: _Where, key: str) -> None:
-    path = Path(value)
-    if not value.strip() or path.is_absolute() or ".." in path.parts:
-        raise where.error(key, f"{_shown(value)} must be a relative path inside the worktree")

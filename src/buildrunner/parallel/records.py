@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from buildrunner.core.errors import BuildRunnerError, ExitCode, UsageError
+from buildrunner.core.errors import BuildRunnerError, UsageError
 
 
 class SessionNotFoundError(UsageError):
@@ -15,12 +15,6 @@ class SessionNotFoundError(UsageError):
 
 class SessionBusyError(BuildRunnerError):
     """The session is already driven by a live supervisor."""
-
-
-class LeaseLostError(BuildRunnerError):
-    """A worker's lease on a task was taken over (expired or fenced out)."""
-
-    exit_code = ExitCode.OPERATIONAL
 
 
 @dataclass(frozen=True)

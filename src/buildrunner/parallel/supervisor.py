@@ -28,7 +28,7 @@ from pathlib import Path
 
 from buildrunner.core.clock import SYSTEM_CLOCK, Clock
 from buildrunner.core.store import Store
-from buildrunner.parallel import claims, gitops, queue
+from buildrunner.parallel import claims, dependencies, gitops, queue
 from buildrunner.parallel.backend import (
     ExecutorBackend,
     LocalBackend,
@@ -181,10 +181,10 @@ class Supervisor:
             )
         if session.state == SessionState.RUNNING:
             self._scale(session.workers_wanted)
-        queue.promote(self.store, self.id, merging=self.merging, now=now)
+        dependencies.promote(self.store, self.id, merging=self.merging, now=now)
         if self.merger is not None:
             self.merger.merge_ready()
-            queue.promote(self.store, self.id, merging=self.merging, now=now)
+            dependencies.promote(self.store, self.id, merging=self.merging, now=now)
         self._report_settled()
         if self.on_tick is not None:
             self.on_tick(get_session(self.store, self.id))
@@ -371,7 +371,7 @@ class Supervisor:
         rows = self.store.execute(
             "SELECT state FROM parallel_tasks WHERE session_id = ?", (self.id,)
         )
-        return all(queue.is_settled(r["state"], merging=self.merging) for r in rows)
+        return all(dependencies.is_settled(r["state"], merging=self.merging) for r in rows)
 
     def _finish(self) -> None:
         rows = self.store.execute(
