@@ -8,7 +8,7 @@ from buildrunner.core.store import Store
 from buildrunner.parallel import queue
 from buildrunner.parallel.plan import validate_plan
 from buildrunner.parallel.queue import Settlement
-from buildrunner.parallel.sessions import create_session, list_tasks
+from buildrunner.parallel.sessions import create_session, list_tasks, read_journal
 from buildrunner.parallel.states import TaskState
 from buildrunner.testing.clock import FakeClock
 
@@ -126,6 +126,9 @@ def test_overlapping_claims_wait_and_are_granted_after_release(store: Store) -> 
     assert queue.claim_next(store, sid, "w3", now=clock.now(), ttl=TTL) is None
     waiting = next(t for t in list_tasks(store, sid) if t.task_id == "b")
     assert waiting.progress == (f"waiting: claim 'src/app.py' overlaps 'src/**' held by {sid}/a")
+    assert queue.claim_next(store, sid, "w3", now=clock.now(), ttl=TTL) is None  # noted once
+    noted = [e.message for e in read_journal(store, sid) if e.task_id == "b"]
+    assert noted == [f"waiting: claim 'src/app.py' overlaps 'src/**' held by {sid}/a"]
     assert first is not None
     queue.settle(store, first, Settlement(TaskState.FAILED, "exit_nonzero"), now=clock.now())
     third = queue.claim_next(store, sid, "w3", now=clock.now(), ttl=TTL)

@@ -79,7 +79,7 @@ def claim_next(
     with store.transaction() as conn:
         reap_expired(conn, session_id, now=now)
         rows = conn.execute(
-            "SELECT pk, task_id, spec_json, progress FROM parallel_tasks "
+            "SELECT pk, session_id, task_id, spec_json, progress FROM parallel_tasks "
             "WHERE session_id = ? AND state = 'ready' AND (not_before IS NULL OR not_before <= ?)"
             " ORDER BY priority DESC, seq LIMIT ?",
             (session_id, now, CANDIDATES),
@@ -109,6 +109,7 @@ def _note_waiting(
             "UPDATE parallel_tasks SET progress = ?, updated_at = ? WHERE pk = ?",
             (message, now, row["pk"]),
         )
+        journal(conn, row["session_id"], message, now=now, task_id=row["task_id"])
 
 
 def _take(
