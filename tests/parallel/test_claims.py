@@ -5,6 +5,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,10 +13,12 @@ from buildrunner.core.errors import StoreLockedError
 from buildrunner.core.store import Store
 from buildrunner.parallel import queue
 from buildrunner.parallel.claims import check_edit, list_claims, release
+from buildrunner.parallel.layout import Layout
 from buildrunner.parallel.liveness import LivenessLock, is_held
 from buildrunner.parallel.plan import validate_plan
 from buildrunner.parallel.queue import Settlement
-from buildrunner.parallel.sessions import create_session, list_tasks
+from buildrunner.parallel.sessions import create_session, list_tasks, read_journal
+from buildrunner.parallel.settings import RunSettings
 from buildrunner.parallel.states import TaskState
 from buildrunner.testing.clock import FakeClock
 
@@ -65,8 +68,17 @@ def test_check_edit_blocks_paths_claimed_by_other_tasks(store: Store) -> None:
     assert list_claims(store, now=clock.now()) == []
 
 
-def _contend(db: str, sid: str, markers: str, worker: str, result: multiprocessing.Queue) -> None:
+def _contend(
+    db: str,
+    sid: str,
+    markers: str,
+    worker: str,
+    result: multiprocessing.Queue,  # type: ignore[type-arg]
+    start: Any,
+) -> None:
     store = Store(Path(db), timeout=30)
+    store.connection()
+    start.wait(60)  # all eight contend from the same moment
     granted: list[str] = []
     double = 0
     locked = 0
@@ -126,8 +138,11 @@ def test_eight_processes_never_get_overlapping_claims(store: Store, tmp_path: Pa
     markers.mkdir()
     ctx = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = ctx.Queue()
+    start = ctx.Barrier(8)
     procs = [
-        ctx.Process(target=_contend, args=(str(store.path), sid, str(markers), f"w{i}", results))
+        ctx.Process(
+            target=_contend, args=(str(store.path), sid, str(markers), f"w{i}", results, start)
+        )
         for i in range(8)
     ]
     for proc in procs:
@@ -181,3 +196,41 @@ def test_closing_another_descriptor_keeps_the_flock(tmp_path: Path) -> None:
     lock.release()
     assert competitor.try_acquire()
     competitor.release()
+
+
+def test_claims_of_a_dead_holder_are_released_at_once(store: Store, settings: RunSettings) -> None:
+    layout = Layout.of(settings.paths)
+    clock = FakeClock()
+    first = _session(store, [{"id": "a", "command": "x", "claims": ["x.py"]}], clock.now())
+    second = _session(store, [{"id": "b", "command": "x", "claims": ["x.py"]}], clock.now())
+    assert queue.claim_next(store, first, "w1", now=clock.now(), ttl=600)
+    worker_lock = LivenessLock(layout.worker_lock(first, "w1"))
+    supervisor_lock = LivenessLock(layout.supervisor_lock(first))
+    assert worker_lock.try_acquire()
+    assert supervisor_lock.try_acquire()
+    gone = layout.claim_holder_gone
+    assert queue.claim_next(store, second, "w1", now=clock.now(), ttl=600, holder_gone=gone) is None
+    supervisor_lock.release()
+    # the supervisor died but the worker still runs: the claim stays
+    assert queue.claim_next(store, second, "w1", now=clock.now(), ttl=600, holder_gone=gone) is None
+    worker_lock.release()  # as the kernel does when a process dies, SIGKILL included
+    lease = queue.claim_next(store, second, "w1", now=clock.now(), ttl=600, holder_gone=gone)
+    assert lease is not None
+    assert lease.session_id == second
+    assert [c.session_id for c in list_claims(store, now=clock.now())] == [second]
+    assert [e.message for e in read_journal(store, first) if e.level == "warning"] == [
+        "claims released: holder w1 is no longer running"
+    ]
+
+
+def test_claims_of_holders_elsewhere_wait_for_their_lease(
+    store: Store, settings: RunSettings
+) -> None:
+    layout = Layout.of(settings.paths)
+    clock = FakeClock()
+    first = _session(store, [{"id": "a", "command": "x", "claims": ["x.py"]}], clock.now())
+    second = _session(store, [{"id": "b", "command": "x", "claims": ["x.py"]}], clock.now())
+    assert queue.claim_next(store, first, "w9", now=clock.now(), ttl=600)
+    # no lock files here: the holder runs on another machine
+    gone = layout.claim_holder_gone
+    assert queue.claim_next(store, second, "w1", now=clock.now(), ttl=600, holder_gone=gone) is None

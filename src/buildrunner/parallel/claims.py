@@ -33,6 +33,7 @@ class ClaimConflict:
     pattern: str
     other_pattern: str
     owner: str
+    claim: ClaimInfo | None = None
 
     def describe(self) -> str:
         return f"claim {self.pattern!r} overlaps {self.other_pattern!r} held by {self.owner}"
@@ -56,15 +57,18 @@ def find_conflict(
     task_id: str,
 ) -> ClaimConflict | None:
     """The first live claim of another task that overlaps `patterns`, if any."""
-    others = (
-        (c.pattern, f"{c.session_id}/{c.task_id}")
-        for c in live
-        if not (c.session_id == session_id and c.task_id == task_id)
-    )
-    found = first_overlap(patterns, others)
-    if found is None:
-        return None
-    return ClaimConflict(*found)
+    for claim in live:
+        if claim.session_id == session_id and claim.task_id == task_id:
+            continue
+        found = first_overlap(patterns, [(claim.pattern, f"{claim.session_id}/{claim.task_id}")])
+        if found is not None:
+            return ClaimConflict(*found, claim=claim)
+    return None
+
+
+def release_claim(conn: sqlite3.Connection, claim: ClaimInfo, *, now: float) -> None:
+    """Release one claim whose holder is gone (and every other claim of that task)."""
+    release(conn, session_id=claim.session_id, task_id=claim.task_id, now=now)
 
 
 def grant(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from buildrunner.core.paths import ProjectPaths
+from buildrunner.parallel.liveness import is_held
+from buildrunner.parallel.records import ClaimInfo
 
 _IGNORE_ALL = "# BuildRunner (br): parallel session files, never committed\n*\n"
 
@@ -64,6 +66,19 @@ class Layout:
 
     def session_logs(self, session_id: str) -> Path:
         return self.log_base / session_id
+
+    def claim_holder_gone(self, claim: ClaimInfo) -> bool:
+        """Whether everything that could still use a claim is dead on this machine: its worker
+        and its session's supervisor both left their lock files and neither lock is held.
+
+        Lock files that do not exist (a holder on another machine) never count as dead: there
+        the lease TTL decides.
+        """
+        worker = self.worker_lock(claim.session_id, claim.holder)
+        supervisor = self.supervisor_lock(claim.session_id)
+        if not (worker.exists() and supervisor.exists()):
+            return False
+        return not is_held(worker) and not is_held(supervisor)
 
     def prepare(self) -> None:
         """Create the directories, each with a .gitignore that ignores everything in it."""

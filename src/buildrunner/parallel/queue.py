@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,9 +73,20 @@ class Settlement:
 
 
 def claim_next(
-    store: Store, session_id: str, worker_id: str, *, now: float, ttl: float
+    store: Store,
+    session_id: str,
+    worker_id: str,
+    *,
+    now: float,
+    ttl: float,
+    holder_gone: Callable[[ClaimInfo], bool] | None = None,
 ) -> Lease | None:
-    """Claim the next runnable task of a session for `worker_id`, or None if none is runnable."""
+    """Claim the next runnable task of a session for `worker_id`, or None if none is runnable.
+
+    `holder_gone(claim)` says whether the process behind a conflicting claim is known to be
+    dead (its ``flock`` is free); such a claim is released on the spot instead of waiting for
+    its lease to expire.
+    """
     with store.transaction() as conn:
         reap_expired(conn, session_id, now=now)
         rows = conn.execute(
@@ -93,11 +104,32 @@ def claim_next(
                 conflict = claims.find_conflict(
                     spec.claims, live, session_id=session_id, task_id=spec.id
                 )
+                while conflict is not None and conflict.claim and holder_gone is not None:
+                    if not holder_gone(conflict.claim):
+                        break
+                    _release_dead(conn, conflict.claim, now)
+                    live = claims.live_claims(conn, now)
+                    conflict = claims.find_conflict(
+                        spec.claims, live, session_id=session_id, task_id=spec.id
+                    )
                 if conflict is not None:
                     _note_waiting(conn, row, conflict, now)
                     continue
             return _take(conn, row["pk"], spec, session_id, worker_id, now=now, ttl=ttl)
     return None
+
+
+def _release_dead(conn: sqlite3.Connection, claim: ClaimInfo, now: float) -> None:
+    claims.release_claim(conn, claim, now=now)
+    journal(
+        conn,
+        claim.session_id,
+        f"claims released: holder {claim.holder} is no longer running",
+        now=now,
+        level="warning",
+        task_id=claim.task_id,
+        worker_id=claim.holder,
+    )
 
 
 def _note_waiting(

@@ -172,6 +172,7 @@ class Supervisor:
         if SessionState(session.state).is_final:
             return False
         self._reap_workers()
+        self._recover_orphans()
         with self.store.transaction() as conn:
             queue.reap_expired(conn, self.id, now=now)
             claims.renew_parked(conn, session_id=self.id, now=now, ttl=self.settings.lease_ttl)

@@ -110,6 +110,7 @@ class Worker:
                     self.worker_id,
                     now=self.clock.now(),
                     ttl=self.settings.lease_ttl,
+                    holder_gone=self.layout.claim_holder_gone,
                 )
                 if lease is None:
                     self.clock.sleep(self.settings.poll_interval)
