@@ -28,7 +28,8 @@ from buildrunner.parallel.executors.process import run_process
 from buildrunner.parallel.executors.streamjson import StreamParser, classify
 
 RESUME_PROMPT = "continue"
-EDIT_TOOLS = "Edit|Write|MultiEdit|NotebookEdit"
+EDIT_TOOLS = "Edit|Write|MultiEdit|NotebookEdit|Bash"
+"""Tools the guard hook watches; for Bash it checks the paths a command visibly writes."""
 
 
 class ClaudeExecutor:
