@@ -240,3 +240,46 @@ def test_detached_start_then_status_until_done(git_repo: Path) -> None:
     assert f"session {session_id} is completed; only a paused or running session resumes" in (
         resumed.stderr
     )
+
+
+@pytest.mark.usefixtures("fast_env")
+def test_ctrl_c_pauses_the_session_and_resume_finishes_it(git_repo: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    (git_repo / "plan.toml").write_text(
+        '[[tasks]]\nid = "a"\ncommand = "sleep 1; echo a > a.txt"\n'
+        '[[tasks]]\nid = "b"\ncommand = "echo b > b.txt"\ndepends_on = ["a"]\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "buildrunner", "parallel", "start", "plan.toml"],
+        cwd=git_repo,
+        env={**os.environ},
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    session_id = first.split()[1].rstrip(":")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until task a runs
+        status = run_br("parallel", "status", session_id, "--format", "json", cwd=git_repo)
+        if any(t["state"] == "running" for t in json.loads(status.stdout)["tasks"]):
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert f"paused session {session_id}; resume with: br parallel resume {session_id}" in err
+    data = json.loads(run_br("parallel", "status", session_id, "--format", "json",
+                             cwd=git_repo).stdout)  # fmt: skip
+    assert data["session"]["state"] == "paused"
+    assert [(t["task_id"], t["state"]) for t in data["tasks"]] == [("a", "ready"), ("b", "pending")]
+    resumed = run_br("parallel", "resume", session_id, cwd=git_repo)
+    assert resumed.returncode == 0, resumed.stderr
+    assert git(git_repo, "show", f"br/{session_id}/_session:b.txt") == "b\n"
