@@ -250,7 +250,7 @@ def test_ctrl_c_pauses_the_session_and_resume_finishes_it(git_repo: Path) -> Non
     import time
 
     (git_repo / "plan.toml").write_text(
-        '[[tasks]]\nid = "a"\ncommand = "sleep 1; echo a > a.txt"\n'
+        '[[tasks]]\nid = "a"\ncommand = "sleep 2; echo a > a.txt"\n'
         '[[tasks]]\nid = "b"\ncommand = "echo b > b.txt"\ndepends_on = ["a"]\n',
         encoding="utf-8",
     )
