@@ -283,3 +283,17 @@ def test_ctrl_c_pauses_the_session_and_resume_finishes_it(git_repo: Path) -> Non
     resumed = run_br("parallel", "resume", session_id, cwd=git_repo)
     assert resumed.returncode == 0, resumed.stderr
     assert git(git_repo, "show", f"br/{session_id}/_session:b.txt") == "b\n"
+
+
+@pytest.mark.usefixtures("fast_env")
+def test_status_watch_ends_when_the_session_does(
+    git_repo: Path, br: Callable[..., BrResult]
+) -> None:
+    (git_repo / "plan.toml").write_text(PLAN, encoding="utf-8")
+    assert br("parallel", "start", "plan.toml").exit_code == 0
+    watched = br("parallel", "status", "--watch", "--interval", "0.1")
+    assert watched.exit_code == 0
+    assert "completed  2/2 settled" in watched.stdout
+    mixed = br("parallel", "status", "--watch", "--format", "json")
+    assert mixed.exit_code == 2
+    assert "--watch cannot be combined with --format json" in mixed.stderr
