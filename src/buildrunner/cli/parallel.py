@@ -257,6 +257,9 @@ def status_command(
     return _watch(state, settings, snapshot.session.id if snapshot.session else None, interval)
 
 
+_FINAL = ("completed", "failed", "cancelled")
+
+
 def _watch(state: CliState, settings: RunSettings, session_id: str | None, interval: float) -> int:
     import time
 
@@ -266,20 +269,18 @@ def _watch(state: CliState, settings: RunSettings, session_id: str | None, inter
     from buildrunner.parallel.snapshot import data_version, load_snapshot
 
     version = -1
+    ticks = 0
     try:
         with Live(console=console(), auto_refresh=False) as live:
             while True:
                 current = data_version(state.store)
-                snapshot = load_snapshot(state.store, settings, session_id, now=_now())
-                if current != version:
+                if current != version or ticks % 5 == 0:  # re-read on change; ages every 5th
                     version = current
-                live.update(status_renderable(snapshot), refresh=True)
-                if snapshot.session and snapshot.session.state in (
-                    "completed",
-                    "failed",
-                    "cancelled",
-                ):
-                    return ExitCode.OK
+                    snapshot = load_snapshot(state.store, settings, session_id, now=_now())
+                    live.update(status_renderable(snapshot), refresh=True)
+                    if snapshot.session and snapshot.session.state in _FINAL:
+                        return ExitCode.OK
+                ticks += 1
                 time.sleep(max(0.1, interval))
     except KeyboardInterrupt:
         return ExitCode.OK
