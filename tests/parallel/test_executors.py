@@ -232,3 +232,23 @@ def test_api_executor_maps_errors_and_needs_a_caller(tmp_path: Path) -> None:
     assert overloaded.run(request(tmp_path, spec), NullControl()).outcome == Outcome.API_OVERLOADED
     missing = ApiExecutor(None).run(request(tmp_path, spec), NullControl())
     assert missing.outcome == Outcome.UNAVAILABLE
+
+
+def test_setup_commands_stop_at_the_first_failure(tmp_path: Path) -> None:
+    from buildrunner.parallel.executors.process import run_commands
+
+    log = tmp_path / "setup.log"
+    error = run_commands(
+        ["echo one", "exit 3", "echo never"],
+        what="setup",
+        cwd=tmp_path,
+        env=dict(os.environ),
+        log_path=log,
+        control=NullControl(),
+        timeout=30,
+        kill_grace=1,
+    )
+    assert error == "setup command 'exit 3' failed: exit status 3"
+    assert log.read_text() == "$ [setup] echo one\none\n$ [setup] exit 3\n"
+    assert run_commands([], what="setup", cwd=tmp_path, env={}, log_path=log,
+                        control=NullControl(), timeout=1, kill_grace=1) is None  # fmt: skip

@@ -522,3 +522,21 @@ def test_chaos_with_worktrees_replaces_the_leftovers_of_killed_workers(
         (session.id,),
     )[0][0]
     assert ok == count
+
+
+def test_a_failing_setup_fails_the_task_after_its_retries(
+    git_repo: Path, store: Store, settings: RunSettings, write_plan: Callable[..., Path]
+) -> None:
+    plan = write_plan(
+        '[plan]\nsetup = ["test -f .ready"]\n[[tasks]]\nid = "a"\ncommand = "true"\nretries = 1\n'
+    )
+    session = start(store, settings, plan, workers=1)
+    final = control.run_foreground(store, settings, session.id)
+    task = list_tasks(store, session.id)[0]
+    assert (final.state, task.state, task.outcome, task.attempt) == (
+        "failed",
+        "failed",
+        "setup_failed",
+        2,
+    )
+    assert task.error == "setup command 'test -f .ready' failed: exit status 1"

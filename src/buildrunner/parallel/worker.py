@@ -34,7 +34,7 @@ from buildrunner.parallel.executors.base import (
     Outcome,
     StopReason,
 )
-from buildrunner.parallel.executors.process import run_process
+from buildrunner.parallel.executors.process import run_commands
 from buildrunner.parallel.integrations import (
     BudgetRefusedError,
     Integrations,
@@ -338,32 +338,17 @@ class Worker:
         what: str,
     ) -> ExecutionResult | None:
         """Run setup or teardown commands; the first failure is returned as a result."""
-        if not commands:
-            return None
-        request.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with request.log_path.open("ab") as log_file:
-            for command in commands:
-                log_file.write(f"$ [{what}] {command}\n".encode())
-                log_file.flush()
-                ended = run_process(
-                    ["/bin/sh", "-c", command],
-                    cwd=request.cwd,
-                    env=request.env,
-                    log=log_file,
-                    control=monitor,
-                    timeout=self.settings.setup_timeout,
-                    kill_grace=self.settings.kill_grace,
-                )
-                if ended.returncode != 0 or ended.stopped is not None:
-                    why = ended.spawn_error or (
-                        f"stopped ({ended.stopped.value})"
-                        if ended.stopped
-                        else f"exit status {ended.returncode}"
-                    )
-                    return ExecutionResult(
-                        Outcome.SETUP_FAILED, error=f"{what} command {command!r} failed: {why}"
-                    )
-        return None
+        error = run_commands(
+            commands,
+            what=what,
+            cwd=request.cwd,
+            env=request.env,
+            log_path=request.log_path,
+            control=monitor,
+            timeout=self.settings.setup_timeout,
+            kill_grace=self.settings.kill_grace,
+        )
+        return None if error is None else ExecutionResult(Outcome.SETUP_FAILED, error=error)
 
     def _settle(
         self,

@@ -85,6 +85,45 @@ def run_process(
     return ProcessOutcome(proc.returncode, stopped=watcher.reason)
 
 
+def run_commands(
+    commands: Sequence[str],
+    *,
+    what: str,
+    cwd: Path,
+    env: Mapping[str, str],
+    log_path: Path,
+    control: ExecutionControl,
+    timeout: float,
+    kill_grace: float,
+) -> str | None:
+    """Run shell commands one after the other (a plan's setup or teardown), output to the log;
+    returns the first failure as a message, None when all succeeded."""
+    if not commands:
+        return None
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        for command in commands:
+            log.write(f"$ [{what}] {command}\n".encode())
+            log.flush()
+            ended = run_process(
+                ["/bin/sh", "-c", command],
+                cwd=cwd,
+                env=env,
+                log=log,
+                control=control,
+                timeout=timeout,
+                kill_grace=kill_grace,
+            )
+            if ended.returncode != 0 or ended.stopped is not None:
+                why = ended.spawn_error or (
+                    f"stopped ({ended.stopped.value})"
+                    if ended.stopped
+                    else f"exit status {ended.returncode}"
+                )
+                return f"{what} command {command!r} failed: {why}"
+    return None
+
+
 def _pump(stream: IO[bytes], log: IO[bytes], on_line: LineHandler, watcher: _Watcher) -> None:
     for raw in iter(stream.readline, b""):
         log.write(raw)
