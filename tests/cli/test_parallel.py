@@ -297,3 +297,17 @@ def test_status_watch_ends_when_the_session_does(
     mixed = br("parallel", "status", "--watch", "--format", "json")
     assert mixed.exit_code == 2
     assert "--watch cannot be combined with --format json" in mixed.stderr
+
+
+@pytest.mark.usefixtures("fast_env")
+def test_unknown_backend_and_scaling_a_finished_session(
+    git_repo: Path, br: Callable[..., BrResult]
+) -> None:
+    (git_repo / "plan.toml").write_text(PLAN, encoding="utf-8")
+    unknown = br("parallel", "start", "plan.toml", "--backend", "ray")
+    assert unknown.exit_code == 2
+    assert unknown.stderr == "br: error: unknown backend 'ray' (choose one of: local)\n"
+    assert br("parallel", "start", "plan.toml").exit_code == 0
+    scaled = br("parallel", "workers", "--scale", "4")
+    assert scaled.exit_code == 2
+    assert "is completed; it has no workers to scale" in scaled.stderr
