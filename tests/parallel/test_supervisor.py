@@ -74,7 +74,7 @@ def test_shell_session_merges_in_order_and_reports_conflicts_and_failures(
         """
 [plan]
 name = "mixed"
-setup = ["echo setup > .setup-ran"]
+setup = ["echo setup > .setup-ran", "test -d \"$BR_PARALLEL_REPO/.git\""]
 teardown = ["rm -f .setup-ran"]
 
 [[tasks]]
@@ -209,6 +209,7 @@ claims = ["docs/**"]
         if r["type"] == "session.completed"
     }
     assert claude_ids == {tasks["owner"].agent_session_id, tasks["intruder"].agent_session_id}
+    assert tasks["intruder"].error == "1 permission denial(s): Write"  # flagged, still ok
     intruder_log = Path(tasks["intruder"].log_path or "").read_text()
     assert "Blocked by hook: br: edit blocked: src/core.py is claimed by task owner" in (
         intruder_log

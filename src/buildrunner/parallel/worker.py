@@ -325,6 +325,7 @@ class Worker:
                 "BR_PARALLEL_TASK": lease.spec.id,
                 "BR_PARALLEL_ATTEMPT": str(lease.attempt),
                 "BR_PARALLEL_WORKTREE": str(cwd),
+                "BR_PARALLEL_REPO": self.settings.root,
                 "BR_HOME": self.settings.data_dir,
             }
         )
@@ -366,10 +367,14 @@ class Worker:
             now=now,
             backoff=self.settings.retry_backoff,
         )
+        error = result.error
+        if result.ok and result.permission_denials:
+            denied = sorted(set(result.permission_denials))
+            error = f"{len(result.permission_denials)} permission denial(s): {', '.join(denied)}"
         settlement = Settlement(
             state=decision.state,
             outcome=result.outcome.value,
-            error=result.error,
+            error=error,
             exit_code=result.exit_code,
             result_text=result.result_text,
             cost_usd=result.cost_usd,
