@@ -74,7 +74,7 @@ def test_shell_session_merges_in_order_and_reports_conflicts_and_failures(
         """
 [plan]
 name = "mixed"
-setup = ["echo setup > .setup-ran", "test -d \"$BR_PARALLEL_REPO/.git\""]
+setup = ["echo setup > .setup-ran", 'test -d "$BR_PARALLEL_REPO/.git"']
 teardown = ["rm -f .setup-ran"]
 
 [[tasks]]
