@@ -44,4 +44,42 @@ step br security scan inventory --no-secrets || true
 step br quality check --gate security --gate coverage || true
 step br gaps analyze || true
 
+# Parallel orchestration, offline: a stand-in for `claude` first on PATH, the api task through
+# the router to the fake API above; claims keep two tasks off the same file.
+bin_dir=$(mktemp -d)
+printf '#!/bin/sh\nexec python -m buildrunner.testing.fake_claude "$@"\n' >"$bin_dir/claude"
+chmod +x "$bin_dir/claude"
+cat >"$demo/.parallel-plan.toml" <<'PLAN'
+[plan]
+name = "demo"
+
+[[tasks]]
+id = "fix-sqli"
+executor = "claude"
+prompt = """Use a parameterised query in inventory/db.py.
+APPEND inventory/db.py # query parameters are bound by the driver"""
+claims = ["inventory/db.py"]
+priority = 5
+
+[[tasks]]
+id = "db-notes"
+executor = "claude"
+prompt = "APPEND inventory/db.py # a second edit of the same file waits for the claim"
+claims = ["inventory/db.py"]
+
+[[tasks]]
+id = "advice"
+executor = "api"
+prompt = "How should inventory/report.py escape user input?"
+output = "notes/advice.md"
+
+[[tasks]]
+id = "tests"
+command = "grep -q \"bound by the driver\" inventory/db.py"
+depends_on = ["fix-sqli"]
+PLAN
+PATH="$bin_dir:$PATH" step br parallel start .parallel-plan.toml --workers 2 || true
+step br parallel claims
+step br parallel list
+
 printf '\nDemo finished in %s\n' "$demo"

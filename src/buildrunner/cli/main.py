@@ -47,6 +47,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.telemetry:telemetry_group",
         "Query, alert on, report and export the events br records.",
     ),
+    "parallel": (
+        "buildrunner.cli.parallel:parallel_group",
+        "Run many coding tasks at once, each in its own git worktree.",
+    ),
 }
 """name -> ("module:attribute", one-line summary). A group whose issue has not landed is absent."""
 

@@ -9,13 +9,14 @@ a database applies whatever is missing in list order.
 
 from __future__ import annotations
 
-from buildrunner.core.migrations import core, routing, telemetry
+from buildrunner.core.migrations import core, parallel, routing, telemetry
 from buildrunner.core.migrations.base import Migration
 
 MIGRATIONS: tuple[Migration, ...] = (
     *core.MIGRATIONS,
     *routing.MIGRATIONS,
     *telemetry.MIGRATIONS,
+    *parallel.MIGRATIONS,
 )
 
 __all__ = ["MIGRATIONS", "Migration"]
