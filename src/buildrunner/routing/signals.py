@@ -28,7 +28,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["harm", "live", "calm", "scope", "moderate", "simple"]
+Kind = Literal[
+    "harm", "live", "calm", "scope", "moderate", "simple", "asset", "damage", "action", "mood"
+]
 
 _NEGATION = re.compile(
     r"\b(?:no|not|nothing|never|without|none|nor|neither|isn't|wasn't|hasn't|haven't|doesn't|don't|didn't|aren't|n't)\b"
@@ -204,314 +206,6 @@ _NUM = r"(?:\d[\d,.]*\s*(?:k|m|million|billion|thousand)?|hundreds|thousands|doz
 
 
 SIGNALS: tuple[Signal, ...] = (
-    # ------------------------------------------------------------------ harm (critical)
-    Signal(
-        "harm.exploit",
-        "harm",
-        "exploitable security flaw",
-        3.0,
-        (
-            r"sql[- ]?injection",
-            r"sqli",
-            r"remote code execution",
-            r"rce",
-            r"(?:command|shell|code|template|header|ldap|xpath|nosql) injection",
-            r"cross[- ]site scripting",
-            r"xss",
-            r"csrf",
-            r"cross[- ]site request forgery",
-            r"ssrf",
-            r"xxe",
-            r"(?:path|directory) traversal",
-            r"insecure deserialization",
-            r"privilege escalation",
-            r"(?:authentication|auth|login|2fa|mfa) bypass",
-            r"bypass(?:es|ed)? (?:the )?(?:authentication|auth|login|permission|access)",
-            r"account takeover",
-            r"take over (?:any|other|another)" + _W + r"{0,2}accounts?",
-            r"session (?:fixation|hijacking)",
-            r"idor",
-            r"insecure direct object references?",
-            r"broken (?:access control|authentication)",
-            r"(?:read|access|see|view|download|modify|delete) (?:\S+ ){0,2}(?:other|another)"
-            r" (?:users?|customers?|tenants?|accounts?|organi[sz]ations?)'?s?",
-            r"forge[sd]? (?:\S+ )?(?:tokens?|sessions?|signatures?|cookies?|requests?)",
-            r"alg:? ?none",
-            r"severity:? (?:high|critical)",
-            r"zero[- ]day",
-            r"0[- ]day",
-            r"cve-\d{4}-\d+",
-            r"exploit(?:ed|able|ation)?",
-            r"proof[- ]of[- ]concept",
-            r"actively exploited",
-            r"unauthori[sz]ed access",
-        ),
-        severe=True,
-    ),
-    Signal(
-        "harm.security",
-        "harm",
-        "security weakness",
-        2.0,
-        (
-            r"vulnerabilit(?:y|ies)",
-            r"vulnerable",
-            r"security (?:hole|flaw|bug|issue|finding|report|"
-            r"advisory|incident|problem)",
-            r"pentest(?:er|ers|ing)?",
-            r"penetration test",
-        ),
-    ),
-    Signal(
-        "harm.auth",
-        "harm",
-        "broken authentication",
-        3.0,
-        (
-            r"(?:tokens?|sessions?|links?|codes?) (?:\S+ ){0,3}"
-            r"(?:never expires?|do(?:es)? not expire)",
-            r"(?:tokens?|links?|codes?) (?:\S+ ){0,3}(?:be )?(?:reused|replayed) "
-            r"(?:indefinitely|forever)",
-            r"(?:reset|login|magic|invite) (?:links?|tokens?) (?:\S+ ){0,4}(?:reused|replayed)",
-            r"(?:sent|transmitted) over (?:plain )?http(?!s)",
-            r"plain ?text passwords?",
-            r"passwords? (?:are |is )?stored in (?:plain ?text|clear)",
-            r"unsalted",
-            r"md5 (?:password|hash)",
-            r"(?:weak|broken|missing) (?:encryption|hashing|signature (?:check|verification))",
-        ),
-        negatable=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.credentials",
-        "harm",
-        "leaked or exposed credentials",
-        3.0,
-        (
-            r"(?:leaked|exposed|pushed|committed|published|hard-?coded|hardcoded) "
-            + _W
-            + r"{0,4}"
-            + _KEY,
-            _KEY + r" " + _W + r"{0,3}(?:leaked|exposed|compromised|in (?:the )?(?:public )?"
-            r"(?:repo|repository|git history|logs))",
-            r"(?:revoke|rotate) (?:and rotate )?" + _W + r"{0,3}" + _KEY,
-            r"credential (?:leak|exposure)",
-            _KEY + r" (?:\S+ ){0,4}(?:printed|logged|leaked|visible|readable) in",
-            r"secret (?:leak|exposure)",
-        ),
-        negatable=True,
-        negation_inside=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.data_exposure",
-        "harm",
-        "customer data exposed",
-        3.0,
-        (
-            r"data (?:leak|breach|exposure)",
-            r"(?:tenant|customer|user|personal|pii|patient) data "
-            r"(?:is |was |being )?(?:leak(?:ed|ing|s)?|exposed|visible)",
-            r"sees? (?:\S+ ){0,3}(?:other|another) (?:tenants?|customers?|users?)'?s?",
-            r"cross[- ]tenant (?:data|leak|access|exposure)",
-            r"(?:tenant|customer) (?:a|b) sees",
-            r"leak(?:s|ed|ing)? (?:\S+ ){0,2}(?:personal|customer|user|private) "
-            r"(?:data|information)",
-        ),
-        negatable=True,
-        negation_inside=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.data_loss",
-        "harm",
-        "data loss or corruption",
-        3.0,
-        (
-            r"data loss",
-            r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files)",
-            r"truncat(?:ed|es|ing) (?:\S+ ){0,2}(?:table|data|rows|records)",
-            r"(?:dropped|deleted|wiped|purged|destroyed|erased) "
-            + _W
-            + r"{0,3}(?:table|tables|column|"
-            r"database|rows|records|data|orders|users|accounts|subscriptions|customers|files|backups)",
-            r"(?:deleted|lost|wiped|corrupted) " + _NUM + r" " + _W + r"{0,2}\w+",
-            r"restore (?:\S+ ){0,4}from (?:\S+ ){0,3}backups?",
-            r"data (?:corruption|is corrupt)",
-            r"corrupt(?:ed|ion|s)? (?:\S+ ){0,2}"
-            r"(?:data|rows|records|database|balances|files|index)",
-            r"(?:no|without a) (?:usable |known-good |working |valid )?backups?",
-            r"backups? (?:\S+ ){0,4}(?:fail(?:ed|ing|s)?|missing|broken|corrupt)",
-            r"split[- ]brain",
-            r"divergent (?:histories|data|writes|state)",
-            r"swapped (?:fields|data)",
-            r"(?:integrity|consistency) (?:problem|issue|violation|check failed)",
-            r"ledger integrity",
-            r"duplicated (?:\S+ ){0,3}(?:rows|records|data|invoices|orders|payments|entries)",
-            r"irreversibl[ye]",
-        ),
-        negatable=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.money",
-        "harm",
-        "money at stake",
-        2.0,
-        (
-            r"(?:charged|billed|paid|processed|debited|captured) (?:\S+ ){0,2}twice",
-            r"duplicate (?:charges|payments|transactions|refunds)",
-            r"double[- ](?:invoices?|billing|payments?|refunds?|payouts?)",
-            r"double[- ]?charg(?:e|es|ed|ing)",
-            r"overcharg(?:e|ed|ing)",
-            r"undercharg(?:e|ed|ing)",
-            r"refunds?",
-            r"oversold",
-            r"overselling",
-            r"ledger",
-            r"balances?",
-            r"withdraw(?:al|als|n)?",
-            r"payouts?",
-            r"billing run",
-            r"revenue",
-            r"interest (?:is )?calculat\w+",
-            r"(?:statements|invoices) (?:\S+ ){0,4}(?:off|wrong)",
-            r"rounding errors?",
-            r"settlement",
-            r"captured (?:card )?payments",
-            r"money",
-            r"financial (?:loss|impact|harm)",
-            r"{$}\$\s?\d[\d,]*(?:\.\d+)?",
-            r"(?:charge|bill|cancel) (?:\S+ ){0,2}(?:incorrectly|wrongly|twice)",
-        ),
-        negatable=True,
-    ),
-    Signal(
-        "harm.legal",
-        "harm",
-        "legal or regulatory exposure",
-        2.0,
-        (
-            r"gdpr",
-            r"ccpa",
-            r"hipaa",
-            r"pci(?:[- ]dss)?",
-            r"sox",
-            r"regulat(?:or|ors|ory)",
-            r"legal(?:'s)? (?:deadline|team|exposure|obligation|requirement)",
-            r"lawsuit",
-            r"fines?",
-            r"breach notification",
-            r"notify (?:\S+ ){0,2}(?:users|customers|regulators?|authorities)",
-            r"deletion requests?",
-            r"right to (?:be forgotten|erasure)",
-            r"data protection",
-        ),
-        negatable=True,
-    ),
-    Signal(
-        "harm.outage",
-        "harm",
-        "production outage",
-        3.0,
-        (
-            r"(?:production|prod|site|service|app|api|website|checkout|login) (?:is|went|was) "
-            r"(?:completely )?down",
-            r"outage",
-            r"(?:returns?|returning|throws?|fails?) "
-            r"(?:\S+ ){0,2}(?:for|on) (?:every|all) requests?",
-            r"every request fails",
-            r"nobody can (?:log ?in|sign ?in|check ?out|pay|use)",
-            r"restore service",
-            r"service is unavailable",
-            r"(?:sev|severity)[- ]?[01]\b",
-            r"p0",
-            r"incident",
-            r"rolling back failed",
-            r"rollback failed",
-            r"(?:cannot|can't|unable to) roll ?back",
-            r"on fire",
-            r"emergency",
-        ),
-        negatable=True,
-        severe=True,
-    ),
-    # ------------------------------------------------------------------ live evidence
-    Signal(
-        "live.urgent",
-        "live",
-        "urgent",
-        1.0,
-        (
-            r"urgent(?:ly)?",
-            r"immediately",
-            r"asap",
-            r"right now",
-            r"right away",
-            r"top priority",
-            r"highest priority",
-            r"as soon as possible",
-            r"hotfix",
-            r"(?:fix|patch|stop|restore|revoke|rotate|block|disable) (?:\S+ ){0,3}(?:now|today)",
-            r"before (?:tonight|tomorrow|the (?:next|nightly|renewal|billing) \w+)",
-            r"deadline is (?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday)",
-            r"(?:deadline|due) (?:\S+ ){0,2}(?:today|tonight|tomorrow|friday|monday)",
-            r"(?:minutes|hours?) ago",
-            r"every minute counts",
-        ),
-        negatable=True,
-    ),
-    Signal(
-        "live.production",
-        "live",
-        "happening in production",
-        1.0,
-        (
-            r"in production",
-            r"on production",
-            r"production (?:data|database|db|traffic|users)",
-            r"(?:since|after) (?:the |our |last |this )?(?:\d[\d:.]* )?"
-            r"(?:deploy|deployment|release|"
-            r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|this morning)",
-            r"yesterday",
-            r"this morning",
-            r"ongoing",
-            r"still (?:happening|going on|writing)",
-            r"(?:customers?|users?|clients?) (?:\S+ ){0,2}"
-            r"(?:reported|are (?:being|seeing|affected)|"
-            r"have been|complain\w*|see)",
-            r"(?:is|are) rising",
-            r"affected (?:customers|users|accounts)",
-            r"support (?:has|got|received) " + _NUM,
-            _NUM + r" (?:customers|users|accounts|orders|tickets|items|charges|transactions|"
-            r"subscriptions|profiles|objects|records|payments|double charges)",
-            r"live (?:site|system|traffic|data)",
-            r"public (?:github )?(?:repo|repository|endpoint)",
-        ),
-        negatable=True,
-    ),
-    # ------------------------------------------------------------------ calm
-    Signal(
-        "calm.planned",
-        "calm",
-        "planned, not an emergency",
-        3.0,
-        (
-            r"nothing is (?:on fire|urgent|broken)",
-            r"not (?:an? )?(?:emergency|incident|urgent)",
-            r"no (?:deadline|rush|urgency|time pressure|deadline pressure)",
-            r"(?:has|have) not (?:yet )?happened in production",
-            r"not (?:yet )?in production",
-            r"(?:on|in) staging",
-            r"we have time",
-            r"low priority",
-            r"nice to have",
-            r"not (?:on fire|time[- ]critical)",
-            r"when (?:you|we|someone) (?:have|has|get) time",
-            r"before (?:it )?reach(?:es|ed)? (?:users|production|customers)",
-        ),
-    ),
     # ------------------------------------------------------------------ scope (complex)
     Signal(
         "scope.migration",
@@ -532,6 +226,16 @@ SIGNALS: tuple[Signal, ...] = (
             r"replace \w+ with \w+ (?:across|everywhere|in all)",
             r"rewrite (?:\S+ ){0,3}(?:to use|on top of|using)",
             r"(?:to use|switch to|move to) \S+ instead of",
+            r"(?:migration|transition|cut-?over|rollout|roll-out|upgrade) (?:path|plan|order|"
+            r"strategy|period|window)",
+            r"during the (?:transition|migration|cut-?over|switch|move|rollout)",
+            r"(?:dual|parallel|shadow)[- ](?:run|running|reads?|writes?|traffic)",
+            r"run (?:both|the two|old and new) (?:\S+ )?(?:in parallel|side by side)",
+            r"decommission\w*",
+            r"(?:stay|stays|remain|remains|still be|keep|kept) (?:\S+ ){0,2}(?:supported|running|"
+            r"working) (?:for|until|during|while)",
+            r"(?:serve|support) both",
+            r"as (?:a )?fallback until",
         ),
     ),
     Signal(
@@ -564,7 +268,7 @@ SIGNALS: tuple[Signal, ...] = (
         "many places or components",
         2.0,
         (
-            r"(?:\d{2,}|[3-9]|dozens of|hundreds of|many|every|all) (?:\S+ )?"
+            r"(?:many|every|all) (?:\S+ )?"
             r"(?:modules|services|files|places|call sites|callers|screens|"
             r"pages|queries|endpoints|tables|repos|repositories|packages|components|microservices|"
             r"task types|teams|forms|handlers|integrations|jobs)",
@@ -601,6 +305,16 @@ SIGNALS: tuple[Signal, ...] = (
             r"cache invalidation",
             r"invalidation (?:on|strategy|of)",
             r"(?:multi|per|cross)[- ]region",
+            r"re-?design\w*",
+            r"design (?:doc|document|proposal)",
+            r"(?:write|writing) (?:up|a design|the design)",
+            r"(?:spike|threat model)",
+            r"how (?:do|should|can|would) we",
+            r"(?:evaluate|compare|choose between|pick) (?:\S+ ){0,4}(?:vs\.?|versus|or|options|"
+            r"alternatives|approaches)",
+            r"state machine",
+            r"(?:build|introduce|add) (?:a |an )?(?:\S+ ){0,3}(?:layer|abstraction|framework|"
+            r"platform|engine) (?:in front of|over|on top of|between|for all)",
         ),
     ),
     Signal(
@@ -694,7 +408,7 @@ SIGNALS: tuple[Signal, ...] = (
         "scope.compatibility",
         "scope",
         "compatibility constraints",
-        2.0,
+        1.25,
         (
             r"public api",
             r"backwards?[- ]compatib\w+",
@@ -793,6 +507,19 @@ SIGNALS: tuple[Signal, ...] = (
             r"step by step",
             r"post-?mortem",
             r"root cause",
+            r"sequenc(?:e|ing)",
+            r"one (?:at a time|by one)",
+            r"(?:module|team|service|tenant|customer|region|package|screen|cluster|org) by "
+            r"(?:module|team|service|tenant|customer|region|package|screen|cluster|org)",
+            r"independently",
+            r"(?:planned|planning|scheduled|slated) for",
+            r"not scheduled",
+            r"roadmap",
+            r"milestones?",
+            r"(?:per|each|every) (?:team|tenant|org|region|cluster|environment)",
+            r"(?:behind|with) (?:a )?(?:feature )?flags? per",
+            r"game ?day",
+            r"before (?:starting|estimating|any code|implementation)",
         ),
     ),
     # ------------------------------------------------------------------ moderate
@@ -802,9 +529,15 @@ SIGNALS: tuple[Signal, ...] = (
         "a contained feature",
         1.0,
         (
-            r"add (?:a |an |the )?(?:new )?(?:\S+ ){0,2}(?:endpoint|option|page|button|field|"
+            r"(?:add|adds|adding|expose|show|display|introduce|create|build) (?:a |an |the )?"
+            r"(?:new )?(?:\S+ ){0,3}(?:endpoint|option|page|button|field|"
             r"filter|export|import|setting|command|subcommand|validation|pagination|cache|caching|"
-            r"retries|rate limit(?:ing)?|support|feature|toggle|workflow|check|report|column)",
+            r"retries|rate limit(?:ing)?|support|feature|toggle|workflow|check|report|column|"
+            r"header|parameter|param|flag|argument|hook|metric|counter|event|notification|job|"
+            r"handler|middleware|action|modal|dialog|section|tab|widget|chart|webhook|"
+            r"integration|attribute|property|index|probe|health ?check|liveness check|"
+            r"readiness check|menu|shortcut|preview|view|screen|form|limit|timeout|guard|"
+            r"mode|format|output|summary|list|table|search|sort(?:ing)?|alert|banner)s?",
             r"implement\w*",
             r"feature",
             r"support (?:for )?`?\.?\w+",
@@ -818,6 +551,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"export",
             r"streams?",
             r"permission check",
+            r"(?:sort|filter|group|search) (?:\S+ ){0,2}by",
+            r"must (?:return|support|respect|handle|accept|reject|not fail|be supported)",
+            r"edge cases?",
+            r"boundary cases?",
         ),
     ),
     Signal(
@@ -981,6 +718,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"no behaviou?r change",
             r"(?:don't|do not) change the (?:function|behaviou?r|logic)",
             r"mechanical",
+            r"cosmetic",
+            r"harmless",
+            r"search and replace",
+            r"find and replace",
             r"trivial",
             r"small change",
             r"quick fix",

@@ -1,0 +1,1040 @@
+"""The harm model: is a mistake in this task costly or irreversible, and is it happening now?
+
+A task is critical when it describes *harm* (production data lost or corrupted, data shown or
+sent to the wrong people, an exploitable flaw, a leaked credential, money mischarged, a legal
+obligation missed, an outage, people put at risk) that is *real and current*. Such harm is
+rarely named by one word, so it is recognised as a combination of concepts inside one
+sentence, each concept a broad lexicon (:data:`CONCEPTS`):
+
+- an **asset** that can be harmed: people (customers, patients, tenants), their data, money,
+  secrets, a legal obligation, something safety-relevant, the production system;
+- a **damage** done to it: wrong/other party, exposed, lost, wrong value, duplicated,
+  charged, down, bypassed, exploited;
+- **live** evidence anywhere in the text: production, "since the release", customers report,
+  counts of affected things, a deadline, an incident;
+- **calm** evidence that the work is planned or contained ("no known leaks", "only on staging",
+  "design doc", "hardening"); a reporter's politeness ("low priority", "when you get a chance")
+  is not calm;
+- a **mood** that makes a sentence hypothetical or a requirement ("must not", "prevent",
+  "make sure", "in case"): its damage is not an event.
+
+:data:`HARM_RULES` say which combinations make an event and whether the event is critical on its
+own (an exploitable flaw is; a wrong invoice total needs live evidence). Only what the text
+*says happens* counts: inline code, identifiers (``delete_all_users``, ``drop_prod.sh``) and
+quoted strings are masked before matching, so renaming a scary function or fixing a typo in
+the security docs does not look like harm. Negations within three words cancel a match.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from buildrunner.routing.signals import Signal, SignalIndex, is_negated, negated_inside
+
+_NUM = r"(?:~ ?|about |around |over |roughly |nearly |almost |some )?\d[\d,.]*\s?(?:k|m|%)?"
+_PARTY = (
+    r"(?:customers?|users?|patients?|clients?|members?|tenants?|accounts?|employees?|players?|"
+    r"partners?|subscribers?|merchants?|students?|people|persons?|person|residents?|drivers?|"
+    r"buyers?|sellers?|shoppers?|guests?|consumers?|citizens?|households?|famil(?:y|ies)|"
+    r"child(?:ren)?|companies|company|organi[sz]ations?|orgs?|recipients?|individuals?|"
+    r"owners?|workspaces?|stores?|vendors?|suppliers?|borrowers?|investors?|traders?|donors?|"
+    r"applicants?|candidates?|doctors?|clinicians?|nurses?|parents?|minors?|passengers?|"
+    r"travell?ers?|visitors?|shops?|practices?|clinics?|hospitals?|schools?)"
+)
+_DATA = (
+    r"(?:data|records?|pii|phi|personal (?:data|information|details|info)|(?:email|e-mail|home|"
+    r"billing|shipping|ip) addresses|addresse?s?|names?|phone numbers?|cards?|credit cards?|"
+    r"card (?:numbers?|details)|ssns?|social security numbers?|passports?|dates? of birth|"
+    r"diagnos(?:is|es)|diagnosis codes?|medical \w+|health \w+|lab (?:results?|reports?|values?)|"
+    r"results?|charts?|prescriptions?|medications?|doses?|dosages?|allerg(?:y|ies)|"
+    r"vaccinations?|location|locations|gps|coordinates|messages?|conversations?|chats?|"
+    r"documents?|files?|attachments?|photos?|images?|uploads?|invoices?|receipts?|orders?|"
+    r"(?:order|purchase|payment|browsing|medical) history|profiles?|passwords?|password hashes|"
+    r"backups?|databases?|db|tables?|rows?|columns?|buckets?|exports?|reports?|statements?|"
+    r"transactions?|ledgers?|balances?|payouts?|payslips?|contracts?|e-mails?|notes?|tickets?|"
+    r"dashboards?|readings?|measurements?|telemetry|events?|content|information|details|emails?|"
+    r"identit(?:y|ies)|salar(?:y|ies)|tax (?:ids?|numbers?)|vat ids?|bank (?:details|accounts?)|"
+    r"subscriptions?|accounts?|users?|customers?|memberships?|projects?|repositories|"
+    r"workspaces?|carts?|bookings?|appointments?|posts?|comments?|products?|listings?|items?|"
+    r"inventory|objects?|blobs?|volumes?|disks?|snapshots?|indexes|indices|history)"
+)
+_SECRET = (
+    r"(?:(?:api|access|secret|private|signing|ssh|encryption|master|service[- ]account|deploy|"
+    r"license) keys?|keys?|tokens?|secrets?|credentials?|passwords?|passphrases?|"
+    r"certificates?|certs?|service[- ]account (?:json|file|key)|connection strings?|dsns?|"
+    r"environment variables|env vars|session (?:ids?|cookies?)|cookies?|keystores?|"
+    r"client secrets?|webhook secrets?|jwt secrets?|dotenv files?)"
+)
+_VERB_SEE = (
+    r"(?:see|sees|saw|seen|seeing|view|views|viewed|read|reads|download|downloads|downloaded|"
+    r"access|accessed|receive|receives|received|receiving|get|gets|got|getting|land|lands|"
+    r"landed|show|shows|showed|shown|showing|appear|appears|appeared|display|displays|"
+    r"displayed|sent|emailed|delivered|attached|attaches|assigned|merged|merges|linked|"
+    r"belongs?|belonging|meant|open|opens|opened|edit|edits|edited|modify|modified|change|"
+    r"changed|delete|deleted|reset|cancel|cancelled|canceled|list|lists|listed)"
+)
+
+CONCEPTS: tuple[Signal, ...] = (
+    # ------------------------------------------------------------------ assets
+    Signal(
+        "asset.data",
+        "asset",
+        "people's data or records",
+        1.0,
+        (_DATA,),
+    ),
+    Signal(
+        "asset.secret",
+        "asset",
+        "a credential",
+        1.0,
+        (_SECRET,),
+    ),
+    Signal(
+        "asset.money",
+        "asset",
+        "money",
+        1.0,
+        (
+            r"money",
+            r"funds",
+            r"overs(?:old|ell|elling|ells)",
+            r"(?:charg(?:e|es|ed|ing)|bill(?:ed|ing)|invoic(?:e|es|ed|ing)|refund(?:s|ed|ing)?|"
+            r"payments?|paid|pay(?:s|ing)?|payouts?|pay ?runs?|payroll|salar(?:y|ies)|wages?|"
+            r"vat|tax(?:es|ed)?|withh(?:eld|olding)|debit(?:s|ed)?|credit(?:s|ed)|wallets?|"
+            r"balances?|prices?|pricing|fees?|subscriptions?|renewals?|chargebacks?|disputes?|"
+            r"interest|ledgers?|transfers?|trades?|trading|positions?|settlements?|revenue|"
+            r"discounts?|coupons?|credits?|currenc(?:y|ies)|usd|eur|gbp|cad|aud|chf|jpy|"
+            r"commissions?|premiums?|loans?|deposits?|withdrawals?|gift cards?|card)",
+            r"{$,€,£}[$€£] ?\d[\d,.]*k?",
+        ),
+    ),
+    Signal(
+        "asset.legal",
+        "asset",
+        "a legal or regulatory obligation",
+        1.0,
+        (
+            r"regulat(?:or|ors|ory|ion|ions)",
+            r"(?:gdpr|ccpa|cpra|hipaa|pci(?:[- ]dss)?|sox|soc ?2|iso ?27001|lgpd|pipeda|coppa|"
+            r"ferpa|dsa|dma|aml|kyc|ofac)",
+            r"(?:data protection|privacy) (?:authority|officer|commission(?:er)?|office|"
+            r"regulator|law|laws)",
+            r"(?:dpc|ico|ftc|fca|cnil|bafin|sec filing|finra|ocr|cfpb|ombudsman|attorney general)",
+            r"auditors?",
+            r"audit (?:finding|report|deadline)",
+            r"legal(?:'s)?",
+            r"lawyers?",
+            r"counsel",
+            r"lawsuits?",
+            r"court",
+            r"subpoena",
+            r"complaints?",
+            r"(?:erasure|deletion|access|dsar|data subject) requests?",
+            r"data subjects?",
+            r"right to (?:be forgotten|erasure|access)",
+            r"breach notification",
+            r"tax (?:authority|authorities|advisor|adviser|office|return|filing|audit)",
+            r"vat return",
+            r"compliance",
+            r"consent",
+            r"opt(?:ed)?[- ]?outs?",
+            r"opted out",
+            r"turned off",
+            r"unsubscrib\w+",
+            r"do[- ]not[- ](?:track|sell|contact)",
+            r"we owe",
+            r"fines?",
+            r"penalt(?:y|ies)",
+            r"class action",
+            r"liabilit(?:y|ies)",
+            r"(?:sla|contract(?:ual)?) (?:breach|penalt(?:y|ies)|credits?)",
+            r"license (?:violation|breach)",
+        ),
+    ),
+    Signal(
+        "asset.safety",
+        "asset",
+        "people's safety or health",
+        1.0,
+        (
+            r"patients?",
+            r"medications?",
+            r"medicines?",
+            r"drugs?",
+            r"doses?",
+            r"dosages?",
+            r"prescriptions?",
+            r"allerg(?:y|ies|ic)",
+            r"lab (?:results?|values?|orders?)",
+            r"blood\w*",
+            r"potassium",
+            r"glucose",
+            r"insulin",
+            r"vaccin\w+",
+            r"boosters?",
+            r"diagnos\w+",
+            r"clinical",
+            r"clinicians?",
+            r"nurses?",
+            r"(?:icu|er|ward|bed)s?",
+            r"pacemakers?",
+            r"ventilators?",
+            r"infusion",
+            r"elevators?",
+            r"lifts?",
+            r"brakes?",
+            r"braking",
+            r"steering",
+            r"airbags?",
+            r"(?:door|smoke|fire|gas|carbon monoxide|co|obstruction|collision|proximity) "
+            r"(?:sensors?|alarms?|detectors?)",
+            r"alarms?",
+            r"heating",
+            r"heat(?:ers?)?",
+            r"thermostats?",
+            r"boilers?",
+            r"people's homes",
+            r"in (?:their|people's) homes",
+            r"life[- ](?:threatening|safety|support)",
+            r"safety",
+            r"emergency (?:calls?|services|contacts?)",
+            r"911",
+            r"ambulances?",
+        ),
+    ),
+    Signal(
+        "asset.everyone",
+        "asset",
+        "everyone or a large share",
+        1.0,
+        (
+            r"every(?:one|body)",
+            r"(?:all|every|most|any) (?:of )?(?:our |the )?(?:\w+ )?" + _PARTY,
+            r"(?:all|every|any) (?:of )?(?:our |the )?(?:requests?|traffic|calls?|logins?|"
+            r"regions?|devices?|units?|mobile apps?|apps?|integrations?|api calls?)",
+            r"(?:nobody|no one|no-one|none of (?:our|the) \w+)",
+            r"{%}\d+(?:\.\d+)? ?% of",
+            r"(?:completely|totally|entirely|fully|globally|site-?wide|worldwide)",
+        ),
+    ),
+    Signal(
+        "asset.system",
+        "asset",
+        "a production system",
+        1.0,
+        (
+            r"(?:production|prod)",
+            r"(?:live|prod(?:uction)?) (?:site|system|servers?|environment|cluster|database|db)",
+            r"(?:primary|master) (?:database|db|node|instance|cluster)",
+            r"(?:database|db|cluster|checkout|login|sign-?in|api|website|site|payments?|"
+            r"gateway|platform|backend|storefront|store|portal|service|services|servers?|"
+            r"nodes?|pods?|instances?|namespaces?|queue|dns)",
+        ),
+    ),
+    Signal(
+        "action.access",
+        "action",
+        "seeing, receiving or changing something",
+        1.0,
+        (_VERB_SEE,),
+    ),
+    # ------------------------------------------------------------------ damages
+    Signal(
+        "damage.exploit",
+        "damage",
+        "an exploitable security flaw",
+        3.0,
+        (
+            r"sql[- ]?injection",
+            r"sqli",
+            r"remote code execution",
+            r"rce",
+            r"(?:command|shell|code|template|header|ldap|xpath|nosql|prompt|log|css|html|"
+            r"formula|csv) injection",
+            r"cross[- ]site scripting",
+            r"(?:stored|reflected|dom[- ]based) xss",
+            r"xss",
+            r"csrf",
+            r"cross[- ]site request forgery",
+            r"ssrf",
+            r"server[- ]side request forgery",
+            r"xxe",
+            r"(?:path|directory) traversal",
+            r"(?:local|remote) file inclusion",
+            r"insecure deserialization",
+            r"deserialization (?:of untrusted|vulnerability|gadget)",
+            r"privilege escalation",
+            r"escalat\w+ (?:\S+ )?privileges",
+            r"(?:authentication|auth|login|2fa|mfa|paywall|signature) bypass",
+            r"bypass(?:es|ed|ing)? (?:the )?(?:authentication|auth|login|permissions?|access|"
+            r"2fa|mfa|paywall|signature|rate limit)",
+            r"account takeover",
+            r"take (?:over|control of) (?:any|other|another|every|someone|arbitrary)\w*",
+            r"session (?:fixation|hijacking)",
+            r"idor",
+            r"insecure direct object references?",
+            r"broken (?:access control|authentication|object level authorization)",
+            r"open redirect",
+            r"request smuggling",
+            r"cache poisoning",
+            r"(?:dupe|duplication|duplicate|item|gold|money) (?:exploit|glitch|bug)",
+            r"alg:? ?none",
+            r"severity:? (?:high|critical)",
+            r"zero[- ]day",
+            r"{0-day,0 day}0[- ]day",
+            r"cve-\d{4}-\d+",
+            r"exploit(?:ed|able|s|ing|ation)?",
+            r"proof[- ]of[- ]concept",
+            r"poc",
+            r"unauthori[sz]ed (?:access|users?|callers?|requests?)",
+            r"unauthenticated (?:access|users?|callers?|requests?|attackers?)",
+            r"attackers?",
+            r"malicious",
+            r"malware",
+            r"backdoor\w*",
+            r"ransomware",
+            r"supply[- ]chain (?:attack|compromise)",
+            r"(?:script|code|commit|dependency|package) (?:\S+ ){0,2}we didn't write",
+            r"exfiltrat\w+",
+            r"(?:sends?|sent|uploads?|posts?) (?:\S+ ){0,3}to (?:a|an|some) "
+            r"(?:remote|unknown|external|third-party|attacker'?s?) (?:hosts?|servers?|urls?|"
+            r"domains?|endpoints?)",
+            r"crypto ?min(?:er|ing)",
+            r"(?:credential stuffing|brute[- ]forc\w+|ddos|denial of service) (?:attack\w*|"
+            r"in progress|ongoing|against)",
+            r"(?:data )?breach(?:ed)?",
+            r"mass assignment",
+            r"(?:account|user|email) enumeration",
+            r"(?:debug (?:mode|toolbar|endpoint|console)|stack traces?) (?:\S+ ){0,3}(?:enabled|on|"
+            r"exposed|visible|shown)",
+            r"default (?:admin )?(?:password|credentials)",
+            r"(?:upgrade|promote|make) (?:themselves|itself|their own accounts?) (?:to )?"
+            r"(?:admin|premium|paid|owner)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "damage.weakness",
+        "damage",
+        "a security weakness",
+        2.0,
+        (
+            r"vulnerabilit(?:y|ies)",
+            r"vulnerable",
+            r"security (?:hole|flaw|bug|issue|finding|report|advisory|incident|problem|gap)",
+            r"pentest(?:er|ers|ing)? (?:finding|report|found)",
+            r"penetration test (?:finding|report|found)",
+            r"(?:audit|scanner|pentest|researcher) (?:\S+ )?(?:found|flagged|reported)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "damage.bypass",
+        "damage",
+        "broken authentication or access control",
+        3.0,
+        (
+            r"(?:doesn't|does not|don't|do not|never|fails? to|forgot to|no longer|isn't|is not)"
+            r" (?:check|verify|validate|enforce|require|authenticate|authori[sz]e|"
+            r"look at|compare) (?:\S+ ){0,3}(?:admin|auth\w*|permissions?|roles?|owner\w*|"
+            r"signatures?|tokens?|state|csrf|sessions?|tenant\w*|scopes?|membership|"
+            r"the caller|the user|passwords?|expir\w+|origin)",
+            r"(?:any|every) (?:authenticated|logged[- ]in|signed[- ]in|registered|anonymous|"
+            r"unauthenticated|free|basic|regular|normal|non-admin|guest) "
+            r"(?:user|caller|visitor|account|member|customer|client)s? (?:\S+ ){0,6}can",
+            r"anyone (?:\S+ ){0,6}can (?:log ?in|sign ?in|read|see|view|download|access|edit|"
+            r"delete|modify|change|reset|take|call|list|impersonate)",
+            r"(?:log|logs|logged|sign|signs|signed) ?in as (?:any|another|other|a different|"
+            r"someone|arbitrary)\w*",
+            r"impersonat\w+ (?:any|other|another|arbitrary)\w*",
+            r"(?:tokens?|links?|sessions?|codes?|otps?|urls?) (?:\S+ ){0,4}(?:never expires?|"
+            r"don't expire|do not expire|doesn't expire|does not expire|can be (?:re-?used|"
+            r"replayed)|stays? valid|remains? valid|are valid forever|(?:re-?used|replayed) "
+            r"(?:indefinitely|forever))",
+            r"(?:sent|transmitted|served) over (?:plain )?http(?!s)",
+            r"plain ?text passwords?",
+            r"passwords? (?:are |is )?stored (?:\S+ ){0,2}(?:plain ?text|clear ?text|unhashed|"
+            r"the clear)",
+            r"unsalted",
+            r"md5 (?:password|hash)\w*",
+            r"(?:weak|broken|missing|disabled) (?:encryption|hashing|signature (?:check|"
+            r"verification)|authentication|authori[sz]ation|access control|tls verification)",
+            r"(?:verify|verification|ssl|tls|certificate) (?:\S+ ){0,2}(?:disabled|turned off|"
+            r"skipped)",
+            r"(?:kept|keep|keeps|retain\w*|still (?:have|has|had)) (?:\S+ ){0,2}(?:access|"
+            r"permissions?|admin rights|vpn access)",
+            r"(?:without|no) (?:any )?(?:authentication|auth|authori[sz]ation|login|"
+            r"permission check|access control)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "damage.wrong_party",
+        "damage",
+        "another party's data or account",
+        3.0,
+        (
+            r"(?:another|other|others'|someone else's|somebody else's|different|the wrong|"
+            r"wrong|random|unrelated|stranger's|strangers'|the previous|the next) (?:\S+ )?"
+            + _PARTY
+            + r"(?:'s|s'|')?",
+            r"(?:someone|somebody|person|stranger) (?:called|named|else)",
+            r"(?:tenant|customer|user|company|org|account|patient) \w{1,3} (?:sees?|gets?|"
+            r"receives?|can see)",
+            r"(?:sees?|saw|seeing|get|gets|got|receive|receives|received) (?:\S+ ){0,2}"
+            r"(?:his|her|their|someone's) (?:\S+ )?(?:orders?|data|invoices?|address|"
+            r"emails?|messages?|files?|documents?|details|account|profile|history)",
+            r"(?:meant|intended|addressed) (?:for|to) (?:another|someone|a different|other)",
+            r"belong(?:s|ing)? to (?:another|other|someone|whoever|a different)",
+            r"cross[- ](?:tenant|account|customer|org|organi[sz]ation|user) "
+            r"(?:data|leak\w*|access|exposure|contamination)",
+            r"mixed up",
+            r"swapped",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "damage.exposed",
+        "damage",
+        "exposed or leaked",
+        2.0,
+        (
+            r"(?:leaked|leaking|leaks|leak|exposed|exposing|exposure|compromised|stolen|"
+            r"disclosed|disclosure)",
+            r"publicly (?:accessible|readable|visible|listable|available|exposed|listed|"
+            r"downloadable|writable)",
+            r"public (?:bucket|repo|repository|gist|github|gitlab|link|urls?|s3|paste)",
+            r"repo is public",
+            r"world[- ](?:readable|writable)",
+            r"listing (?:is )?enabled",
+            r"(?:visible|accessible|readable|available) (?:to|by|without) (?:anyone|everyone|the "
+            r"public|all|any|unauthenticated|logged-out|other)",
+            r"indexed by (?:google|search engines)",
+            r"(?:written|logged|printed|echoed|dumped|shipped|sent|forwarded|uploaded|posted|"
+            r"transmitted|visible|included|stored|embedded|bundled|shipped) (?:\S+ ){0,4}"
+            r"(?:to|in|into|inside) (?:\S+ ){0,3}(?:logs?|access logs?|log vendor|"
+            r"third[- ]part\w+|vendors?|remote hosts?|analytics|segment|sentry|slack|bundle|"
+            r"binar(?:y|ies)|apk|ipa|app bundle|frontend|client|urls?|query strings?|"
+            r"plain ?text|clear ?text|git history|repo|repository|public)",
+            r"in (?:plain|clear) ?text",
+            r"unencrypted",
+            r"hard-?coded",
+            r"committed (?:to|in|into)",
+            r"pushed (?:\S+ ){0,3}to (?:a |our |the )?(?:public|github|gitlab)",
+            r"in (?:the |our )?(?:\S+ ){0,2}(?:bundle|binary|apk|ipa|client code|frontend code)",
+            r"(?:logs?|output|console|stdout|stderr) (?:\S+ ){0,2}(?:print|prints|printed|show|"
+            r"shows|contain|contains|include|includes|expose|exposes|leak|leaks|reveal|reveals)",
+            r"decompil\w+",
+            r"set -x",
+            r"dump(?:s|ed|ing)? (?:the )?\w+ table",
+            r"(?:without|ignor\w+|despite) (?:their |the |users' )?(?:consent|opt-?out|permission"
+            r"|opting out)",
+            r"(?:including|even) for (?:\S+ ){0,3}who (?:turned off|opted out|disabled|declined|"
+            r"unsubscribed)",
+        ),
+        negatable=True,
+        negation_inside=True,
+    ),
+    Signal(
+        "damage.loss",
+        "damage",
+        "lost, destroyed or corrupted",
+        2.0,
+        (
+            r"data (?:loss|corruption|is corrupt\w*|is gone|is lost)",
+            r"(?:was|were|is|are|been|got|get|gets|have|has|had) (?:\S+ )?(?:deleted|wiped|"
+            r"lost|purged|dropped|truncated|erased|overwritten|corrupted|destroyed|removed|"
+            r"clobbered|nuked|gone|corrupt)",
+            r"(?:deleted|deletes|deleting|wiped|wipes|purged|purges|dropped|drops|truncated|"
+            r"truncates|erased|destroyed|overwrote|overwrites|corrupted|corrupts|lost|nuked|"
+            r"removed) (?:the |all |our |every |their |his |her |its |both |about |around |"
+            r"over |~ ?|some |roughly |nearly |half |most |a |\d)",
+            r"(?:are|is) (?:now |all )?(?:gone|lost|corrupt|corrupted|unrecoverable)",
+            r"(?:all|both|every) (?:\S+ ){0,6}(?:are|is) gone",
+            r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files|updates|"
+            r"messages|events|payments)",
+            r"diverg\w+",
+            r"split[- ]brain",
+            r"(?:two|both|multiple) (?:\S+ ){0,2}(?:primar(?:y|ies)|masters|leaders)",
+            r"(?:out of sync|inconsisten\w+|differ\w*) between",
+            r"(?:no|without a|no usable|no working|no valid) (?:usable |known-good |working |"
+            r"valid |recent )?backups?",
+            r"backups? (?:\S+ ){0,4}(?:fail(?:ed|ing|s)?|missing|broken|corrupt\w*|silently)",
+            r"unrecoverable",
+            r"irreversibl[ye]",
+            r"permanently (?:deleted|lost|gone|removed)",
+            r"(?:failed|died|stopped|crashed|aborted) (?:\S+ ){0,3}(?:halfway|midway|partway|"
+            r"part-way|in the middle|at \d+ ?%)",
+            r"half[- ](?:migrated|applied|written)",
+            r"partially (?:applied|migrated|written)",
+            r"(?:duplicated|doubled) (?:\S+ ){0,3}(?:rows|records|data|items|orders|entries)",
+            r"shifted by",
+            r"(?:versioning|backups?) (?:is |are )?(?:off|disabled)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "damage.wrong",
+        "damage",
+        "wrong, duplicated or not applied",
+        1.5,
+        (
+            r"wrong(?:ly)?",
+            r"incorrect(?:ly)?",
+            r"instead of",
+            r"off by (?:up to |as much as |about |around |~ ?)?(?:one|an? \w+|[$€£]?\d[\d.,]*\S*)",
+            r"(?:no longer|doesn't|does not|don't|do not|didn't|did not|never) (?:match|matches|"
+            r"add up|reconcile|balance)",
+            r"mismatch\w*",
+            r"discrepanc\w+",
+            r"rounding errors?",
+            r"integrity (?:problem|issue|violation|check failed|error)",
+            r"overs(?:old|ell|elling|ells)",
+            r"miscalculat\w+",
+            r"mis-?(?:charged|billed|priced|routed|attributed|assigned|labell?ed|matched|"
+            r"reported|applied)",
+            r"{0,1,2,3,4,5,6,7,8,9}\d+ ?x (?:larger|higher|more|bigger|too)",
+            r"too (?:much|high|low|many)",
+            r"overcharg\w+",
+            r"undercharg\w+",
+            r"(?:charged|billed|paid|processed|debited|captured|refunded|sent|issued|run|ran|"
+            r"executed|applied) (?:\S+ ){0,2}twice",
+            r"double[- ]?(?:charg\w+|billed|billing|paid|payments?|refund\w*|payouts?|"
+            r"invoic\w+|spend\w*|debit\w*|credit\w*)",
+            r"duplicate (?:charges|payments|transactions|refunds|invoices|payouts|debits|"
+            r"credits|orders|emails|notifications|shipments)",
+            r"(?:never|not|no longer|doesn't|does not|didn't|did not) (?:\S+ )?(?:call|calls|"
+            r"charge|charged|refund|refunded|cancel|cancell?ed|bill|billed|sent|send|sends|applied|"
+            r"apply|revoked|revoke|revokes|removed|remove|deleted|delete|honou?red|honou?r|"
+            r"enforced|respected|reached|reaching|propagated|filtered|included|counted|"
+            r"recorded|rolled back|roll back)",
+            r"still (?:being )?(?:charged|billed|debited|get|gets|getting|receiv\w+|sent|active|"
+            r"valid|there|stored|present|listed|visible|accessible|running)",
+            r"(?:is|are|was|were|been) missing",
+            r"missing (?:all|every|the|some|\d)",
+            r"zero ?%",
+            r"{0%,0 %}0 ?%",
+            r"negative (?:amounts?|balances?|totals?|quantit\w+)",
+            r"(?:lost|got lost|dropped) in (?:the )?",
+            r"ignor(?:es|ed|ing)",
+            r"skip(?:s|ped|ping)",
+            r"stale",
+            r"for real money",
+            r"(?:prices|value) (?:\S+ ){0,3}(?:dropped|crashed|collapsed)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "damage.down",
+        "damage",
+        "down or unusable",
+        3.0,
+        (
+            r"(?:production|prod|site|website|app|apps|api|apis|service|services|checkout|login|"
+            r"sign-?in|signup|payments?|database|db|cluster|platform|backend|store|storefront|"
+            r"portal|gateway|everything|integrations|servers?) (?:is|are|was|were|went|has been|"
+            r"have been) (?:completely |totally |entirely |fully |hard |all |now )?(?:down|"
+            r"offline|unavailable|unreachable|unresponsive|completely broken)",
+            r"(?:total|complete|full|major|partial|ongoing|current|global|regional|"
+            r"site-?wide) (?:outage|downtime)",
+            r"(?:production|prod|site|website|app|api|service|checkout|login|sign-?in|signup|"
+            r"payments?|storefront|gateway|cluster|region|everything) (?:is |are |has been |"
+            r"have been |keeps |started |now )?(?:returning|throwing|serving|failing with|"
+            r"responding with|answering) (?:\S+ ){0,2}(?:5\d\d|5xx|50x)s?",
+            r"(?:stuck|hang\w*) in (?:a )?(?:boot|crash|restart|reboot) ?loop",
+            r"(?:boot|crash|restart|reboot) ?loop\w*",
+            r"(?:certificate|cert|certs|tls cert\w*|ssl cert\w*) (?:\S+ ){0,3}expired",
+            r"(?:stop|stopped|stops|will stop) (?:accepting|processing|serving|taking) "
+            r"(?:writes|requests|traffic|orders|payments|logins)",
+            r"(?:aren't|isn't|are not|is not|stopped|no longer) (?:heating|cooling)",
+            r"(?:all|every) (?:\S+ ){0,3}(?:pods|instances|nodes|replicas|servers|containers) "
+            r"(?:are |were )?(?:down|gone|crash\w*|failing|dead)",
+            r"disk (?:\S+ ){0,3}(?:full|at 9\d ?%)",
+            r"broken for (?:everyone|everybody|all)",
+            r"(?:checkout|login|sign-?in|signup|payments|the site|the website|the app|the api|"
+            r"production|prod) (?:is |are |has been |have been )(?:completely |totally )?broken",
+            r"(?:5\d\d|5xx|50x)s? (?:on|from|for) (?:checkout|login|sign-?in|every|all|the api|"
+            r"production|prod)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "damage.blocked",
+        "damage",
+        "people cannot use it",
+        2.0,
+        (
+            r"(?:returning|returns|throwing|throws|serving|serves|responding with|fails with|"
+            r"failing with|getting|get|erroring with|answers with|gives) (?:\S+ ){0,2}"
+            r"(?:5\d\d|5xx|50x|errors?|timeouts?)s?",
+            r"(?:fails|failing|broken|times? out|timing out)",
+            r"(?:can't|cannot|can not|couldn't|could not|unable to|no longer able to) "
+            r"(?:log ?in|sign ?in|get in|check ?out|pay|place (?:an |any )?(?:orders?|trades?)|"
+            r"make (?:a |any )?payments?|connect|reach|load|open the app|start|boot|use|access|"
+            r"trade|book|order|withdraw|receive|send)",
+            r"(?:nobody|no one|no-one) can",
+            r"(?:not|aren't|isn't|are not|is not|stopped|no longer) (?:working|responding|"
+            r"loading|processing|being (?:sent|delivered|processed))",
+            r"crash(?:es|ing)? (?:\S+ ){0,2}(?:on|at|during) (?:launch|start|startup|open|"
+            r"opening|login|checkout)",
+            r"(?:tls|ssl) (?:\S+ ){0,2}(?:handshakes? )?fail\w*",
+            r"(?:is|are|was|were|went|has been|have been) (?:completely |totally |all )?(?:down|"
+            r"offline|unavailable|unreachable)",
+        ),
+        negatable=True,
+    ),
+    # ------------------------------------------------------------------ live evidence
+    Signal(
+        "live.production",
+        "live",
+        "happening in production",
+        1.0,
+        (
+            r"(?:in|on|against|from|hitting) (?:the )?(?:production|prod)",
+            r"(?:production|prod) (?:data|database|db|traffic|users|customers|cluster|context|"
+            r"environment|api|servers?|incident|outage|issue|bug)",
+            r"live (?:servers?|site|system|traffic|data|environment|players|users|customers)",
+            r"(?:is|are|went|was) live",
+            r"reproduc\w+ on (?:production|prod|live)",
+            r"in the wild",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "live.since",
+        "live",
+        "ongoing since a release or a date",
+        1.0,
+        (
+            r"since (?:the|our|last|this|that|\w+'s|v?\d[\w.]*) (?:\S+ ){0,3}(?:release|"
+            r"deploy\w*|update|upgrade|change|migration|rollout|roll-?out|rewrite|launch|merge|"
+            r"cut-?over|switch|incident|import|run|patch|version|build|firmware)",
+            r"since (?:v?\d[\w.]*|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+            r"yesterday|this morning|last night|last week|last month|midnight|noon|"
+            r"january|february|march|april|may|june|july|august|september|october|november|"
+            r"december|20\d\d|\d{1,2}:\d{2}|the \d+(?:st|nd|rd|th)|then|launch|go-live)",
+            r"(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|five|six|"
+            r"many) (?:minutes|hours|days|weeks|months|years|pay runs|billing cycles)",
+            r"(?:has|have) been (?:\S+ ){0,5}for (?:about |over |almost |nearly |~ ?)?(?:\d+|a few"
+            r"|several|two|three|four|five|six|many) (?:minutes|hours|days|weeks|months|years)",
+            r"{0,1,2,3,4,5,6,7,8,9}\d+ (?:minutes|hours|days|weeks|months) ago",
+            r"(?:few|several|two|three|couple of) (?:minutes|hours|days|weeks|months) ago",
+            r"(?:released|deployed|shipped|rolled out|published|went out) (?:\S+ ){0,2}"
+            r"(?:yesterday|today|tonight|this morning|last night|last week|on \w+day|\w+day|"
+            r"\d+ (?:hours|days|minutes) ago)",
+            r"(?:yesterday|last night|this morning|this afternoon|earlier today|overnight)",
+            r"(?:at|around) \d{1,2}:\d{2}",
+            r"already (?:deployed|released|live|shipped|rolled out|in use|~?\d)",
+            r"(?:has|have) been (?:\S+ )?(?:happening|going on|running|failing|writing|sending|"
+            r"charging|issuing|accepting|leaking|exposing|broken|live|public|down)",
+            r"(?:are|is) (?:still |now |currently )?being",
+            r"(?:currently|right now|at the moment|as we speak|ongoing|still happening|"
+            r"still going on|so far|to date|keeps? happening)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "live.report",
+        "live",
+        "reported by people it affects",
+        1.0,
+        (
+            r"(?:customers?|users?|clients?|patients?|clinicians?|players?|partners?|merchants?|"
+            r"someone|somebody|support|finance|legal|ops|sales|nurses?|"
+            r"doctors|field techs?|techs|researchers?|security researchers?"
+            r"|auditors?|the bank|banks|employees|staff) (?:\S+ ){0,4}(?:reported|reports|"
+            r"report|noticed|notices|found|complain\w*|flagged|escalated|forwarded|confirmed|"
+            r"caught|discovered|received|are seeing|is seeing|see|saw|emailed|wrote in|"
+            r"called|filed)",
+            r"(?:reported|found|discovered) (?:\S+ ){0,2}(?:by|through|via) (?:a |our |the )?"
+            r"(?:customers?|users?|researchers?|bug bounty|hackerone|pentest\w*|support|"
+            r"security)",
+            r"support (?:escalation|tickets?|has \d+|got \d+|received)",
+            r"escalat(?:ed|ion) from",
+            r"(?:zendesk|intercom|freshdesk) #?\d+",
+            r"(?:triaged|confirmed) as (?:valid|real)",
+            r"(?:bug bounty|hackerone|bugcrowd|intigriti)",
+            r"(?:reproduc\w+|confirmed) (?:it )?(?:on|in) (?:\S+ ){0,2}(?:production|prod|live)",
+            r"(?:chargebacks|disputes) are (?:coming|arriving)",
+            r"spreading",
+            r"(?:on|all over) (?:twitter|reddit|hacker news|the news|social media|discord)",
+            r"(?:journalists?|press|reporters?) (?:\S+ ){0,3}(?:asking|called|contacted|wrote)",
+            r"(?:ftc|regulator|dpc|ico|fca) complaint",
+            r"filed (?:\S+ )?(?:a |an )?(?:complaint|lawsuit|dispute|chargeback)",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "live.count",
+        "live",
+        "many already affected",
+        1.0,
+        (
+            r"{0,1,2,3,4,5,6,7,8,9}"
+            + _NUM
+            + r" (?:\S+ )?(?:customers|users|accounts|orders|invoices|files|patients|employees|"
+            r"records|wallets|rows|devices|units|buildings|requests|transactions|downloads|"
+            r"refunds|charges|payments|subscriptions|profiles|objects|tickets|people|players|"
+            r"tenants|companies|merchants|homes|thermostats|clients|members|messages|emails|"
+            r"cards|certificates|sessions|shipments|bookings|appointments|claims|loans|"
+            r"double charges|complaints|weekly downloads|installs|organi[sz]ations|"
+            r"participants|students|adoption)",
+            r"{0,1,2,3,4,5,6,7,8,9}\d+(?:\.\d+)? ?% (?:of (?:our |the |all )?)?(?:\S+ )?"
+            r"(?:users|customers|orders|traffic|requests|devices|thermostats|units|accounts|"
+            r"adoption|players|installs|sessions|logins|payments|checkouts)",
+            r"(?:hundreds|thousands|millions|dozens|tens of thousands) of",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "live.deadline",
+        "live",
+        "a hard deadline",
+        1.0,
+        (
+            r"(?:due|deadline|expires?|respond|response|report|filing|return) (?:\S+ ){0,3}"
+            r"(?:in|within) (?:\d+|a few|two|three|five|seven|ten) (?:days|hours|business days)",
+            r"(?:due|deadline) (?:\S+ ){0,2}(?:is )?(?:today|tonight|tomorrow|monday|tuesday|"
+            r"wednesday|thursday|friday|saturday|sunday|next \w+|on the \d+\w*|the \d+\w*|"
+            r"end of (?:day|week|month|quarter))",
+            r"(?:we have|have|has) until (?:the \d+\w*|monday|tuesday|wednesday|thursday|friday|"
+            r"saturday|sunday|tomorrow|tonight|end of|\w+ \d+)",
+            r"{0,1,2,3,4,5,6,7,8,9}\d+ days (?:left|to respond|to comply|to fix|to report)",
+            r"(?:two|three|five|seven|ten) days (?:left|to respond|to comply|to fix|to report)",
+            r"(?:runs|run|is due|goes out|closes|starts) (?:again )?(?:on )?(?:today|tonight|"
+            r"tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|at \d)",
+            r"(?:auto-?advances|advances|expands|goes) to \d+ ?% at",
+            r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
+            r"the (?:renewal|billing|payroll|nightly) \w+)",
+            r"(?:every minute|every hour) counts",
+        ),
+        negatable=True,
+    ),
+    Signal(
+        "live.incident",
+        "live",
+        "an incident in progress",
+        1.0,
+        (
+            r"(?:sev|severity)[- ]?[0-2]\b",
+            r"p0",
+            r"(?:active|ongoing|open|major) incident",
+            r"incident (?:channel|is open|in progress|commander|ongoing|declared)",
+            r"pagerduty",
+            r"paged",
+            r"war room",
+            r"(?:urgent(?:ly)?|immediately|asap|right away|top priority|highest priority|"
+            r"hotfix|emergency)",
+        ),
+        negatable=True,
+    ),
+    # ------------------------------------------------------------------ calm
+    Signal(
+        "calm.planned",
+        "calm",
+        "planned, not an emergency",
+        3.0,
+        (
+            r"no (?:known|evidence of|reported|sign of|signs of|actual|observed|confirmed) "
+            r"(?:\S+ )?(?:leaks?|compromise|exploitation|incidents?|issues?|data loss|abuse|"
+            r"breach(?:es)?|impact|misuse|attacks?|problems?|exposure)",
+            r"no (?:customer|user|production|prod|real|known customer|client) "
+            r"(?:impact|data|exposure|harm)",
+            r"not (?:yet )?(?:in|on|deployed to|released to|shipped to|live in|reached) "
+            r"(?:production|prod|customers|users)",
+            r"(?:has|have) not (?:yet )?(?:happened|occurred|been seen|reached|shipped)",
+            r"(?:hasn't|haven't|never) (?:\S+ )?(?:happened|occurred|been seen|been exploited|"
+            r"shipped|reached (?:users|customers|production))",
+            r"(?:only|just) (?:\S+ ){0,2}(?:on|in|under|during) (?:the )?(?:staging|dev|"
+            r"development|test|testing|a test|local|ci|qa|sandbox|load tests?|preview|beta)",
+            r"only reproduc\w+ (?:in|on|under|with)",
+            r"(?:staging|test|dev|sandbox|qa)[- ]only",
+            r"proactive\w*",
+            r"hardening",
+            r"preventive",
+            r"precaution\w*",
+            r"defen[cs]e[- ]in[- ]depth",
+            r"not (?:customer|user)[- ]visible",
+            r"(?:nothing|none of this) is (?:on fire|broken|urgent|live)",
+            r"not (?:an? )?(?:emergency|incident|outage)",
+            r"not (?:\S+ ){0,2}enough to be an incident",
+            r"no (?:deadline|rush to ship|urgency|time pressure)",
+            r"we have time",
+            r"design (?:doc|document|proposal|review)",
+            r"rfc(?![\s-]*\d)",
+            r"spike",
+            r"threat model",
+            r"(?:planned|planning|scheduled|slated|targeted|aiming) for",
+            r"(?:not scheduled|unscheduled) (?:before|until)",
+            r"(?:next|coming) (?:quarter|half|year|cycle)",
+            r"(?:in|for|during) (?:q[1-4]|h[12])",
+            r"(?:upcoming|future|next year's) (?:audit|release|contracts?|launch|review)",
+            r"before (?:launch|go-?live|we launch|the launch|general availability|ga)",
+            r"follow[- ]?ups? (?:from|to|for) (?:the |an? )?(?:inc|incident|postmortem|"
+            r"post-mortem|outage|sev)",
+            r"post-?mortem (?:follow[- ]?up|action item)s?",
+            r"(?:was|were|has been|have been) (?:already )?(?:resolved|mitigated|contained)",
+            r"(?:already|has been|have been) fixed",
+            r"after the (?:incident|outage)",
+        ),
+    ),
+    # ------------------------------------------------------------------ mood
+    Signal(
+        "mood.hypothetical",
+        "mood",
+        "a requirement or a hypothesis, not an event",
+        0.0,
+        (
+            r"if (?:we|it|this|that|they|an? attacker|someone ever|ever)",
+            r"what if",
+            r"in case",
+            r"would",
+            r"could (?:potentially|theoretically|in theory|eventually|someday|one day|lead to|"
+            r"allow|let|result in|cause)",
+            r"(?:potential|potentially|theoretical|theoretically|hypothetical\w*)",
+            r"(?:to|and|will|would|should|must|can|could|helps?|help to|in order to) prevent",
+            r"prevent (?:future|further|this|that|it|such|any|similar|regressions?|accidental)",
+            r"prevention",
+            r"(?:to|and) avoid",
+            r"ensure\w*",
+            r"make sure",
+            r"(?:must|should|shall|may) (?:not|never)",
+            r"(?:mustn't|shouldn't|can never|won't ever)",
+            r"so that",
+            r"(?:guard|protect\w*|defend\w*) against",
+            r"(?:in (?:the )?future|going forward|from now on)",
+            r"risk of",
+            r"(?:detect|alert on|warn about|flag|catch) (?:\S+ ){0,3}(?:when|if|any)",
+            r"tests? (?:that|which) (?:fail|check|verify|assert)",
+            r"(?:audit|review|check|scan) (?:\S+ ){0,3}for (?:signs of|similar|other)",
+        ),
+    ),
+)
+"""The concept lexicons. Ids are permanent; `asset.*`, `damage.*`, `live.*`, `calm.*`, `mood.*`."""
+
+
+@dataclass(frozen=True)
+class HarmRule:
+    """One kind of harm: which concepts must meet in one sentence, and whether it needs live
+    evidence elsewhere in the text to be critical."""
+
+    id: str
+    reason: str
+    needs: tuple[frozenset[str], ...]
+    """Each set names concepts one of which must match in the sentence."""
+    alone: bool
+    """Critical without live evidence (an exploit, a leaked key, another party's data)."""
+    weight: float = 3.0
+
+
+def _any(*ids: str) -> frozenset[str]:
+    return frozenset(ids)
+
+
+HARM_RULES: tuple[HarmRule, ...] = (
+    HarmRule("harm.exploit", "exploitable security flaw", (_any("damage.exploit"),), alone=True),
+    HarmRule("harm.auth", "broken authentication", (_any("damage.bypass"),), alone=True),
+    HarmRule(
+        "harm.security", "security weakness", (_any("damage.weakness"),), alone=False, weight=2.0
+    ),
+    HarmRule(
+        "harm.credentials",
+        "leaked or exposed credentials",
+        (_any("asset.secret"), _any("damage.exposed")),
+        alone=True,
+    ),
+    HarmRule(
+        "harm.data_exposure",
+        "data shown or sent to the wrong people",
+        (_any("damage.wrong_party"), _any("asset.data", "action.access", "asset.safety")),
+        alone=True,
+    ),
+    HarmRule(
+        "harm.disclosure",
+        "personal data exposed",
+        (_any("asset.data"), _any("damage.exposed")),
+        alone=False,
+    ),
+    HarmRule(
+        "harm.data_loss",
+        "data loss or corruption",
+        (_any("asset.data", "asset.system"), _any("damage.loss")),
+        alone=False,
+    ),
+    HarmRule(
+        "harm.money",
+        "money mischarged",
+        (_any("asset.money"), _any("damage.wrong", "damage.loss")),
+        alone=False,
+        weight=2.0,
+    ),
+    HarmRule("harm.outage", "production outage", (_any("damage.down"),), alone=True),
+    HarmRule(
+        "harm.lockout",
+        "everyone is blocked",
+        (_any("damage.blocked"), _any("asset.everyone")),
+        alone=False,
+    ),
+    HarmRule(
+        "harm.legal",
+        "legal or regulatory exposure",
+        (_any("asset.legal"), _any("damage.wrong", "damage.loss", "damage.exposed", "live.deadline")),
+        alone=False,
+        weight=2.0,
+    ),
+    HarmRule(
+        "harm.safety",
+        "people's safety at risk",
+        (
+            _any("asset.safety"),
+            _any("damage.wrong", "damage.wrong_party", "damage.loss", "damage.down", "damage.blocked"),
+        ),
+        alone=False,
+    ),
+)
+"""Which combinations of concepts are harm. Ids are permanent."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A concept found in the text (not negated)."""
+
+    concept: str
+    kind: str
+    reason: str
+    phrase: str
+    start: int
+    sentence: int
+
+
+@dataclass(frozen=True)
+class HarmEvent:
+    """A harm rule satisfied in one sentence."""
+
+    rule: HarmRule
+    phrases: tuple[str, ...]
+    sentence: int
+
+
+@dataclass
+class HarmAssessment:
+    """What the harm model found in a text."""
+
+    events: list[HarmEvent] = field(default_factory=list)
+    hypothetical: list[HarmEvent] = field(default_factory=list)
+    live: list[Hit] = field(default_factory=list)
+    calm: list[Hit] = field(default_factory=list)
+
+    @property
+    def is_live(self) -> bool:
+        return bool(self.live)
+
+    @property
+    def is_calm(self) -> bool:
+        return bool(self.calm)
+
+    @property
+    def is_critical(self) -> bool:
+        """Harm that is happening: an event critical on its own, or any event with live
+        evidence, unless the text says the work is planned or contained."""
+        if self.is_calm or not self.events:
+            return False
+        return self.is_live or any(event.rule.alone for event in self.events)
+
+
+# Inline code, identifiers (snake_case, dotted names, file names, calls) and quoted strings
+# are things the text *mentions*: a task that renames `delete_all_users` deletes nothing.
+_INLINE_CODE = re.compile(r"`([^`\n]*)`")
+_QUOTED = re.compile(r"\"[^\"\n]{1,120}\"")
+_IDENTIFIER = re.compile(
+    r"(?<![\w.-])(?:[\w-]*_[\w-]*|[\w-]+(?:\.[\w-]+)+|[\w-]+\(\))(?![\w-])(?:\(\))?"
+)
+_CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z0-9]+)+\b")
+_SECRET_NAME = re.compile(
+    r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential)", re.I
+)
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
+
+
+def mask_mentions(text: str) -> str:
+    """Replace mentions (code, identifiers, quoted strings) with a neutral word."""
+    text = _INLINE_CODE.sub(_inline_code, text)
+    text = _QUOTED.sub(" QUOTE ", text)
+    text = _CAMEL.sub(" NAME ", text)
+    return _IDENTIFIER.sub(_keep_numbers, text)
+
+
+def _inline_code(match: re.Match[str]) -> str:
+    # a value or a command with spaces (`alg: none`) is read; a bare name is a mention
+    code = match.group(1)
+    if " " in code.strip():
+        return f" {code} "
+    return " secret " if _SECRET_NAME.search(code) else " CODE "
+
+
+def _keep_numbers(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if _SECRET_NAME.search(token):
+        return " secret "  # `DOCKERHUB_TOKEN`, `stripe_api_key`: a credential, named
+    # numbers (1,200.50, v5.0, 3.12) and abbreviations (e.g.) are not identifiers
+    if re.fullmatch(r"v?[\d.,]+%?|(?:[a-z]\.){2,}|[a-z]{1,4}\.", token, re.I):
+        return token
+    return " NAME "
+
+
+INDEX = SignalIndex(CONCEPTS)
+"""The index of :data:`CONCEPTS` used by :func:`assess_harm`."""
+
+
+def assess_harm(lowered: str) -> HarmAssessment:
+    """Find harm events, live and calm evidence in a masked, lower-cased text."""
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(lowered)]
+    hits = _hits(lowered, starts)
+    by_sentence: dict[int, dict[str, list[Hit]]] = {}
+    for hit in hits:
+        by_sentence.setdefault(hit.sentence, {}).setdefault(hit.concept, []).append(hit)
+    assessment = HarmAssessment(
+        live=[h for h in hits if h.kind == "live"], calm=[h for h in hits if h.kind == "calm"]
+    )
+    for sentence, found in sorted(by_sentence.items()):
+        hypothetical = "mood.hypothetical" in found
+        for rule in HARM_RULES:
+            phrases = _satisfy(rule, found)
+            if phrases is None:
+                continue
+            event = HarmEvent(rule, phrases, sentence)
+            (assessment.hypothetical if hypothetical else assessment.events).append(event)
+    return assessment
+
+
+def _hits(lowered: str, starts: Sequence[int]) -> list[Hit]:
+    hits: list[Hit] = []
+    for signal, found in zip(INDEX.signals, INDEX.scan(lowered), strict=True):
+        last_end = 0
+        for match in found:
+            negated = signal.negatable and (
+                is_negated(lowered, match.start(), after=last_end)
+                or (signal.negation_inside and negated_inside(match.group(0)))
+            )
+            last_end = match.end()
+            if negated:
+                continue
+            sentence = bisect_right(starts, match.start()) - 1
+            hits.append(
+                Hit(signal.id, signal.kind, signal.reason, match.group(0), match.start(), sentence)
+            )
+    return hits
+
+
+def _satisfy(rule: HarmRule, found: dict[str, list[Hit]]) -> tuple[str, ...] | None:
+    phrases: list[str] = []
+    for options in rule.needs:
+        hit = next((found[c][0] for c in sorted(options) if c in found), None)
+        if hit is None:
+            return None
+        phrases.append(hit.phrase.strip())
+    return tuple(dict.fromkeys(phrases))
