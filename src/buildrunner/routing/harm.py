@@ -72,7 +72,8 @@ _VERB_SEE = (
     r"(?:see|sees|saw|seen|seeing|view|views|viewed|read|reads|download|downloads|downloaded|"
     r"access|accessed|receive|receives|received|receiving|get|gets|got|getting|land|lands|"
     r"landed|show|shows|showed|shown|showing|appear|appears|appeared|display|displays|"
-    r"displayed|sent|emailed|delivered|attached|attaches|assigned|merged|merges|linked|"
+    r"displayed|sent|send|sends|sending|emailed|delivered|attached|attaches|assigned|merged|"
+    r"merges|linked|routed|routing|printed|printing|given|granted|using|used|"
     r"belongs?|belonging|meant|open|opens|opened|edit|edits|edited|modify|modified|change|"
     r"changed|delete|deleted|reset|cancel|cancelled|canceled|list|lists|listed)"
 )
@@ -204,6 +205,19 @@ CONCEPTS: tuple[Signal, ...] = (
             r"emergency (?:calls?|services|contacts?)",
             r"911",
             r"ambulances?",
+            r"robots?",
+            r"forklifts?",
+            r"machinery",
+            r"vehicles?",
+            r"drones?",
+            r"(?:near[- ])?collisions?",
+            r"near[- ]miss\w*",
+            r"injur\w+",
+            r"overheat\w*",
+            r"diabet\w+",
+            r"discharge summar\w+",
+            r"grades?",
+            r"exam results?",
         ),
     ),
     Signal(
@@ -214,8 +228,12 @@ CONCEPTS: tuple[Signal, ...] = (
         (
             r"every(?:one|body)",
             r"(?:all|every|most|any) (?:of )?(?:our |the )?(?:\w+ )?" + _PARTY,
-            r"(?:all|every|any) (?:of )?(?:our |the )?(?:requests?|traffic|calls?|logins?|"
-            r"regions?|devices?|units?|mobile apps?|apps?|integrations?|api calls?)",
+            r"(?:all|every|any) (?:of )?(?:our |the )?(?:\w+ )?(?:requests?|traffic|calls?|"
+            r"logins?|regions?|devices?|units?|mobile apps?|apps?|integrations?|api calls?|"
+            r"notifications?|messages?|emails?|sends?|deliveries|webhooks?|syncs?|uploads?|"
+            r"downloads?|jobs?|builds?|deploys?|pages?|screens?)",
+            r"{0,1,2,3,4,5,6,7,8,9}" + _NUM + r" (?:\S+ )?" + _PARTY,
+            r"(?:hundreds|thousands|dozens) of " + _PARTY,
             r"(?:nobody|no one|no-one|none of (?:our|the) \w+)",
             r"{%}\d+(?:\.\d+)? ?% of",
             r"(?:completely|totally|entirely|fully|globally|site-?wide|worldwide)",
@@ -312,6 +330,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:debug (?:mode|toolbar|endpoint|console)|stack traces?) (?:\S+ ){0,3}(?:enabled|on|"
             r"exposed|visible|shown)",
             r"default (?:admin )?(?:password|credentials)",
+            r"(?:suspicious|unrecogni[sz]ed|unknown|unexplained|unauthori[sz]ed) (?:\S+ )?"
+            r"(?:logins?|sign-?ins?|activity|access|spend|spending|charges|transactions|api calls|"
+            r"usage|sessions?)",
+            r"(?:spend|usage|charges|activity|logins?) (?:\S+ ){0,3}(?:we|i) (?:don't|do not|"
+            r"can't|cannot) (?:recogni[sz]e|explain|account for)",
             r"(?:upgrade|promote|make) (?:themselves|itself|their own accounts?) (?:to )?"
             r"(?:admin|premium|paid|owner)",
         ),
@@ -338,16 +361,18 @@ CONCEPTS: tuple[Signal, ...] = (
         "broken authentication or access control",
         3.0,
         (
-            r"(?:doesn't|does not|don't|do not|never|fails? to|forgot to|no longer|isn't|is not)"
-            r" (?:check|verify|validate|enforce|require|authenticate|authori[sz]e|"
-            r"look at|compare) (?:\S+ ){0,3}(?:admin|auth\w*|permissions?|roles?|owner\w*|"
-            r"signatures?|tokens?|state|csrf|sessions?|tenant\w*|scopes?|membership|"
-            r"the caller|the user|passwords?|expir\w+|origin)",
+            r"(?:doesn't|does not|don't|do not|never|fails? to|forgot to|no longer|isn't|is not|"
+            r"without) (?:check|verify|validate|enforce|require|authenticate|authori[sz]e|"
+            r"look at|compare)\w* (?:\S+ ){0,5}(?:admin\w*|auth\w*|permissions?|roles?|owner\w*|"
+            r"signatures?|tokens?|state|csrf|sessions?|tenant\w*|scopes?|membership|belongs?|"
+            r"caller|logged[- ]in|passwords?|expir\w+|origin|access|identity)",
             r"(?:any|every) (?:authenticated|logged[- ]in|signed[- ]in|registered|anonymous|"
             r"unauthenticated|free|basic|regular|normal|non-admin|guest) "
             r"(?:user|caller|visitor|account|member|customer|client)s? (?:\S+ ){0,6}can",
-            r"anyone (?:\S+ ){0,6}can (?:log ?in|sign ?in|read|see|view|download|access|edit|"
-            r"delete|modify|change|reset|take|call|list|impersonate)",
+            r"(?:anyone|anybody|any user|any customer|any caller) (?:\S+ ){0,6}can (?:log ?in|"
+            r"sign ?in|read|see|view|download|access|edit|delete|modify|change|reset|take|call|"
+            r"list|impersonate|cancel|refund|transfer|approve|update|overwrite|export|join|"
+            r"invite|become)",
             r"(?:log|logs|logged|sign|signs|signed) ?in as (?:any|another|other|a different|"
             r"someone|arbitrary)\w*",
             r"impersonat\w+ (?:any|other|another|arbitrary)\w*",
@@ -383,6 +408,7 @@ CONCEPTS: tuple[Signal, ...] = (
             + _PARTY
             + r"(?:'s|s'|')?",
             r"(?:someone|somebody|person|stranger) (?:called|named|else)",
+            r"(?:anyone|anybody|everyone|everybody) else's",
             r"(?:tenant|customer|user|company|org|account|patient) \w{1,3} (?:sees?|gets?|"
             r"receives?|can see)",
             r"(?:sees?|saw|seeing|get|gets|got|receive|receives|received) (?:\S+ ){0,2}"
@@ -410,6 +436,14 @@ CONCEPTS: tuple[Signal, ...] = (
             r"public (?:bucket|repo|repository|gist|github|gitlab|link|urls?|s3|paste)",
             r"repo is public",
             r"world[- ](?:readable|writable)",
+            r"(?:allows?|allowing|with|has|had|enabled|open to) (?:anonymous|public|"
+            r"unauthenticated) (?:reads?|read access|access|listing|writes?|downloads?)",
+            r"public[- ]read",
+            r"(?:not|never|without being) (?:anonymi[sz]ed|redacted|masked|encrypted|scrubbed)",
+            r"(?:ex-|former |departed |terminated |fired |offboarded )(?:\S+ ){0,2}(?:employees?|"
+            r"contractors?|staff|members?|admins?|engineers?|interns?)'?s?",
+            r"(?:was|were|been|is being|are being) used to (?:log ?in|sign ?in|access|deploy|"
+            r"push|read|call)",
             r"listing (?:is )?enabled",
             r"(?:visible|accessible|readable|available) (?:to|by|without) (?:anyone|everyone|the "
             r"public|all|any|unauthenticated|logged-out|other)",
@@ -524,6 +558,16 @@ CONCEPTS: tuple[Signal, ...] = (
             r"skip(?:s|ped|ping)",
             r"stale",
             r"for real money",
+            r"(?:was|were|is|are) (?:\S+ )?(?:supposed|meant|intended|expected) to",
+            r"should (?:only )?(?:have been|be|apply|go)",
+            r"double[- ]count\w*",
+            r"(?:over|under)[- ]?(?:collect\w*|pa(?:y|id|ying|yment)|report\w*|stat\w+)",
+            r"(?:blank|empty)",
+            r"(?:auto-?)?reject(?:ed|s|ing)",
+            r"(?:lost|lose|losing|loses) (?:their |all |the )?(?:access|data|work|history|"
+            r"settings|progress|orders|money)",
+            r"(?:everyone|everybody|all users|all customers)'s? \w+ (?:\S+ ){0,3}(?:set|changed|"
+            r"reset|overwritten) to",
             r"(?:prices|value) (?:\S+ ){0,3}(?:dropped|crashed|collapsed)",
         ),
         negatable=True,
@@ -581,6 +625,13 @@ CONCEPTS: tuple[Signal, ...] = (
             r"loading|processing|being (?:sent|delivered|processed))",
             r"crash(?:es|ing)? (?:\S+ ){0,2}(?:on|at|during) (?:launch|start|startup|open|"
             r"opening|login|checkout)",
+            r"(?:stopped|stop|stops|aren't|are not|isn't|is not|not|haven't|hasn't|have not|"
+            r"has not) (?:\S+ )?(?:going out|arriving|syncing|sending|getting|receiving|received|"
+            r"being delivered|delivering|updating|running|firing|working)",
+            r"(?:returning|returns|fails? with|failing with|getting|gets) (?:\S+ ){0,2}"
+            r"(?:4\d\d|5\d\d)s? (?:on|for) (?:every|all|each|any)",
+            r"(?:lost|lose|losing) (?:\S+ )?access",
+            r"locked out",
             r"(?:tls|ssl) (?:\S+ ){0,2}(?:handshakes? )?fail\w*",
             r"(?:is|are|was|were|went|has been|have been) (?:completely |totally |all )?(?:down|"
             r"offline|unavailable|unreachable)",
@@ -628,7 +679,21 @@ CONCEPTS: tuple[Signal, ...] = (
             r"\d+ (?:hours|days|minutes) ago)",
             r"(?:yesterday|last night|this morning|this afternoon|earlier today|overnight)",
             r"(?:at|around) \d{1,2}:\d{2}",
-            r"already (?:deployed|released|live|shipped|rolled out|in use|~?\d)",
+            r"already (?:deployed|released|live|shipped|rolled out|in use|~?\d|used|happening)",
+            r"(?:started|began|broke|broken|regressed|appeared|happening|introduced) (?:\S+ )?"
+            r"(?:after|with|since|in) (?:the |this |last |our |\w+'s |v?\d[\w.]* )(?:\S+ ){0,2}"
+            r"(?:release|deploy\w*|update|upgrade|change|migration|rollout|refactor|rewrite|"
+            r"version|build|merge|launch|import|sync)",
+            r"after (?:the |this |last |our |today's |yesterday's |this morning's |\w+day's )"
+            r"(?:\S+ ){0,2}(?:release|deploy\w*|update|upgrade|rollout|launch|migration|refactor"
+            r"|rewrite|cut-?over)",
+            r"(?:haven't|hasn't|have not|has not|didn't|did not) (?:\S+ ){0,3}(?:for|in|since) "
+            r"(?:\d+|a few|several|two|three|an?) (?:minutes?|hours?|days?|weeks?)",
+            r"(?:went|goes|go) live",
+            r"(?:published|released|sent|launched) (?:\S+ ){0,2}(?:an? (?:hour|minute|day)|\d+ "
+            r"(?:hours|minutes|days)) ago",
+            r"(?:today|tonight|this week|at midnight|around \d{1,2} ?(?:am|pm)|at \d{1,2} ?(?:am|"
+            r"pm))",
             r"(?:has|have) been (?:\S+ )?(?:happening|going on|running|failing|writing|sending|"
             r"charging|issuing|accepting|leaking|exposing|broken|live|public|down)",
             r"(?:are|is) (?:still |now |currently )?being",
@@ -654,6 +719,14 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:customers?|users?|researchers?|bug bounty|hackerone|pentest\w*|support|"
             r"security)",
             r"support (?:escalation|tickets?|has \d+|got \d+|received)",
+            r"(?:reports?|complaints?|tickets?|calls?|emails?) from (?:\S+ ){0,3}(?:customers?|"
+            r"users?|clients?|patients?|hospitals?|clinics?|merchants?|partners?|players?|"
+            r"schools?|several|multiple|many|three|two|\d+)",
+            r"(?:customer|client|user|partner|merchant) (?:just )?(?:called|emailed|wrote|"
+            r"reported|says|said|complained)",
+            r"(?:flagged|reported|noticed|spotted|caught|found) (?:it|this|that) (?:on|in|during|"
+            r"this|today|yesterday)",
+            r"(?:secret scanning|security) alert",
             r"escalat(?:ed|ion) from",
             r"(?:zendesk|intercom|freshdesk) #?\d+",
             r"(?:triaged|confirmed) as (?:valid|real)",
@@ -696,7 +769,8 @@ CONCEPTS: tuple[Signal, ...] = (
         "a hard deadline",
         1.0,
         (
-            r"(?:due|deadline|expires?|respond|response|report|filing|return) (?:\S+ ){0,3}"
+            r"(?:due|deadline|expires?|respond|response|report|filing|return|reply|answer|comply|"
+            r"notify|submit|file) (?:\S+ ){0,3}"
             r"(?:in|within) (?:\d+|a few|two|three|five|seven|ten) (?:days|hours|business days)",
             r"(?:due|deadline) (?:\S+ ){0,2}(?:is )?(?:today|tonight|tomorrow|monday|tuesday|"
             r"wednesday|thursday|friday|saturday|sunday|next \w+|on the \d+\w*|the \d+\w*|"
@@ -711,6 +785,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
             r"the (?:renewal|billing|payroll|nightly) \w+)",
             r"(?:every minute|every hour) counts",
+            r"(?:meets|meeting|hearing|review|call|board meeting|committee) (?:is |on |this |next )?"
+            r"(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday)",
         ),
         negatable=True,
     ),

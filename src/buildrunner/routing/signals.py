@@ -222,7 +222,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"without downtime",
             r"no downtime",
             r"online (?:migration|move)",
-            r"replace (?:our |the )?(?:homegrown|home-grown|legacy|custom|hand-rolled) \w+",
+            r"replac(?:e|es|ing) (?:our |the )?(?:homegrown|home-grown|legacy|custom|hand-rolled|"
+            r"in-house) \w+",
             r"replace \w+ with \w+ (?:across|everywhere|in all)",
             r"rewrite (?:\S+ ){0,3}(?:to use|on top of|using)",
             r"(?:to use|switch to|move to) \S+ instead of",
@@ -233,7 +234,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"run (?:both|the two|old and new) (?:\S+ )?(?:in parallel|side by side)",
             r"decommission\w*",
             r"(?:stay|stays|remain|remains|still be|keep|kept) (?:\S+ ){0,2}(?:supported|running|"
-            r"working) (?:for|until|during|while)",
+            r"working|around|in place)? ?(?:for|until|during|while)",
+            r"(?:strangler|parallel change|expand[- ]and[- ]contract|blue[- ]green)",
+            r"(?:safe|staged|phased|gradual|progressive|incremental) (?:rollout|roll-out|"
+            r"delivery|release|migration)",
             r"(?:serve|support) both",
             r"as (?:a )?fallback until",
         ),
@@ -272,8 +276,11 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:modules|services|files|places|call sites|callers|screens|"
             r"pages|queries|endpoints|tables|repos|repositories|packages|components|microservices|"
             r"task types|teams|forms|handlers|integrations|jobs)",
-            r"across (?:the |our |all )?(?:codebase|code base|backend and frontend|frontend and "
-            r"backend|services|modules|layers|the stack|repos|teams|\d+ \w+)",
+            r"across (?:the |our |all )?(?:\S+ ){0,3}(?:codebase|code base|services|modules|layers|"
+            r"stack|repos|repositories|teams|apps|platforms|clients|products|systems|clusters|"
+            r"regions|packages|microservices)",
+            r"across (?:the |our |all )?(?:backend and frontend|frontend and backend|\d+ \w+|"
+            r"(?:two|three|four|five|six|seven|eight|nine|ten|several|many) \w+)",
             r"cross[- ](?:module|service|cutting|team|platform)",
             r"monolith(?:ic)?",
             r"(?:every|each) (?:query|module|service|endpoint|table|caller)",
@@ -281,6 +288,16 @@ SIGNALS: tuple[Signal, ...] = (
             r"commands|pages|screens|components|handlers|endpoints|models)",
             r"imported (?:from|by) (?:almost )?every",
             r"end[- ]to[- ]end",
+        ),
+    ),
+    Signal(
+        "scope.spread",
+        "scope",
+        "spread over the code base",
+        1.0,
+        (
+            r"everywhere",
+            r"(?:affects|touches|involves|spans|impacts) (?:\S+ ){1,4}(?:and|as well as)",
         ),
     ),
     Signal(
@@ -301,6 +318,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"rewrite (?:the |our )?\S+ (?:layer|engine|subsystem|core)",
             r"(?:storage|data|persistence|transport|rendering|caching) (?:layer|engine)",
             r"(?:pluggable|multiple|several) (?:\S+ )?backends",
+            r"consolidat\w+ (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
+            r"(?:unify|merge|combine) (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
             r"design (?:a|the|our) (?:\S+ ){0,2}(?:strategy|architecture|system|scheme|protocol)",
             r"cache invalidation",
             r"invalidation (?:on|strategy|of)",
@@ -313,6 +332,21 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:evaluate|compare|choose between|pick) (?:\S+ ){0,4}(?:vs\.?|versus|or|options|"
             r"alternatives|approaches)",
             r"state machine",
+            r"event[- ]sourc\w+",
+            r"cqrs",
+            r"sagas?",
+            r"(?:transactional )?outbox",
+            r"event[- ]driven",
+            r"(?:rules?|workflow|policy|pricing|recommendation|search|sync|scheduling) engine",
+            r"dsl",
+            r"domain[- ]specific language",
+            r"(?:queue|schema|system|api|protocol|data|fairness|sync|storage|cache|caching|"
+            r"permission|plugin|module|service|security|network|database) design",
+            r"(?:needs|need|requires|require) (?:a |an )?(?:\S+ )?design",
+            r"design (?:the |a |an |our )?(?:\S+ ){0,2}(?:data model|schema|protocol|api|"
+            r"architecture|system|sync|pipeline|layer|format|scheme|strategy|flow)",
+            r"(?:write|draft|prepare) (?:a |an |the )?(?:proposal|design|rfc|plan|spec|"
+            r"recommendation|adr)",
             r"(?:build|introduce|add) (?:a |an )?(?:\S+ ){0,3}(?:layer|abstraction|framework|"
             r"platform|engine) (?:in front of|over|on top of|between|for all)",
         ),
@@ -346,6 +380,11 @@ SIGNALS: tuple[Signal, ...] = (
             r"replication",
             r"sharding",
             r"lost updates?",
+            r"starv\w+",
+            r"fairness",
+            r"preempt\w+",
+            r"quotas?",
+            r"offline (?:edits|sync|support|first)",
             r"overwrite each other",
             r"last (?:write|save) wins",
         ),
@@ -367,6 +406,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"optimistic locking",
             r"checkpoints?",
             r"resumable",
+            r"real-?time (?:updates|sync|collaboration)",
         ),
     ),
     Signal(
@@ -375,9 +415,17 @@ SIGNALS: tuple[Signal, ...] = (
         "performance analysis",
         2.5,
         (
-            r"p9[59]",
-            r"p99\.9",
-            r"profil(?:e|ing)",
+            r"p9\d+",
+            r"p99\.9+",
+            r"tail latency",
+            r"(?:lock )?contention",
+            r"horizontal(?:ly)? scal\w+",
+            r"scale (?:out|horizontally)",
+            r"cold starts?",
+            r"cost analysis",
+            r"profil(?:ing|er|ers)",
+            r"profile (?:it|this|the (?:\S+ ){0,2}(?:endpoint|service|query|queries|code|app|"
+            r"worker|job|request|function|handler|hot path|pipeline|build|startup))",
             r"bottlenecks?",
             r"n\+1",
             r"memory leaks?",
@@ -422,7 +470,9 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:one|two) releases?",
             r"versioned (?:api|plugin)",
             r"api_version",
-            r"(?:must|should) (?:keep|continue) (?:to )?work(?:ing)?",
+            r"(?:must|should|will|to)? ?(?:keep|keeps|continue|continues) (?:to )?work(?:ing)?",
+            r"while (?:the )?(?:old|existing|legacy|v\d+) \S+",
+            r"without (?:\S+ ){0,2}(?:losing|breaking|changing) (?:their|existing|current)",
         ),
         negatable=True,
     ),
@@ -477,9 +527,10 @@ SIGNALS: tuple[Signal, ...] = (
         "several languages or stacks",
         1.0,
         (
-            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#) and "
-            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#)",
-            r"(?:ios|android|web) and (?:ios|android|web)",
+            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#|node) "
+            r"and (?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#|"
+            r"node)",
+            r"(?:ios|android|web|desktop|mobile)(?:,| and) (?:ios|android|web|desktop|mobile)",
         ),
     ),
     Signal(
@@ -540,7 +591,9 @@ SIGNALS: tuple[Signal, ...] = (
             r"mode|format|output|summary|list|table|search|sort(?:ing)?|alert|banner)s?",
             r"implement\w*",
             r"feature",
-            r"support (?:for )?`?\.?\w+",
+            r"(?:add|adds|adding|implement|needs?|with|full|native|first-class) support",
+            r"support for",
+            r"support (?:\S+ ){0,2}(?:files?|formats?|uploads?|in the|on the)",
             r"validation",
             r"pagination",
             r"paginate",
@@ -622,8 +675,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"typos?",
             r"misspell\w*",
             r"spelling",
-            r"{should be}[\"'\u201c\u2018]\w+[\"'\u201d\u2019] should be "
-            r"[\"'\u201c\u2018]\w+[\"'\u201d\u2019]",
+            r"{should be}[\"'`][^\"'`\n]{1,40}[\"'`] should be [\"'`][^\"'`\n]{1,40}[\"'`]",
+            r"{->,→,=>}[\"'`]\w+[\"'`] ?(?:->|→|=>) ?[\"'`]\w+[\"'`]",
             r"wording",
             r"(?:copy|text|label|message|string) change",
             r"grammar",
@@ -679,7 +732,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"copyright",
             r"footer",
             r"docs? (?:fix|edit)",
-            r"\.gitignore",
+            r"{ignore}\.\w*ignore",
             r"editorconfig",
             r"license (?:header|year)",
         ),
@@ -690,7 +743,11 @@ SIGNALS: tuple[Signal, ...] = (
         "change of one value",
         2.0,
         (
-            r"change (?:the )?(?:default |max |min )?(?:\S+ ){0,3}from \S+ to \S+",
+            r"change (?:the )?(?:default |max |min )?(?:\S+ ){0,6}from \S+ to \S+",
+            r"(?:label|text|title|heading|wording|copy|tooltip|placeholder|caption) "
+            r"(?:\S+ ){0,2}to \"",
+            r"(?:should|to) (?:say|read) \"",
+            r"(?:wants?|prefers?|asked for|asks for) \"",
             r"(?:set|change|make) (?:\S+ ){0,3}(?:to|from) (?:\d+|true|false|`[^`]+`)",
             r"(?:constant|default value|hard-coded number)",
             r"content-type",
@@ -733,7 +790,13 @@ SIGNALS: tuple[Signal, ...] = (
             r"linter",
             r"already handles",
             r"(?:add|write) a (?:unit )?test for",
-            r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated)",
+            r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated|commented-out|"
+            r"commented out|obsolete|leftover)",
+            r"dead (?:code|since)",
+            r"alphabetical\w*",
+            r"out of order",
+            r"(?:replace|swap|update) (?:the )?(?:old )?(?:logo|icon|favicon|image|picture|"
+            r"screenshot|banner image|avatar placeholder)",
         ),
     ),
 )
