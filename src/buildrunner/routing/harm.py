@@ -102,6 +102,10 @@ CONCEPTS: tuple[Signal, ...] = (
         (
             r"money",
             r"funds",
+            r"promo(?:tion)?(?:al)? codes?",
+            r"promotions?",
+            r"vouchers?",
+            r"{% off}\d+ ?% off",
             r"overs(?:old|ell|elling|ells)",
             r"(?:charg(?:e|es|ed|ing)|bill(?:ed|ing)|invoic(?:e|es|ed|ing)|refund(?:s|ed|ing)?|"
             r"payments?|paid|pay(?:s|ing)?|payouts?|pay ?runs?|payroll|salar(?:y|ies)|wages?|"
@@ -322,6 +326,15 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:remote|unknown|external|third-party|attacker'?s?) (?:hosts?|servers?|urls?|"
             r"domains?|endpoints?)",
             r"crypto ?min(?:er|ing)",
+            r"attack payloads?",
+            r"(?:got|gets|get|gain\w*|obtain\w*|granted|grants) (?:\S+ )?(?:admin|root|superuser|"
+            r"elevated|full|owner) (?:access|privileges|rights|control|permissions)",
+            r"(?:execut\w+|runs?|ran|running|evaluat\w+) (?:\S+ ){0,4}on (?:our|the|your|their) "
+            r"(?:\S+ )?(?:servers?|hosts?|machines?|boxes|backend|workers?|nodes?|containers?)",
+            r"(?:user|attacker|client)[- ](?:provided|supplied|controlled) (?:\S+ ){0,8}"
+            r"(?:without|unsanitized|unescaped|unvalidated|directly|verbatim|straight)",
+            r"accept(?:s|ed|ing)? (?:\S+ ){0,5}(?:empty|invalid|forged|unsigned|missing|any) "
+            r"signatures?",
             r"(?:credential stuffing|brute[- ]forc\w+|ddos|denial of service) (?:attack\w*|"
             r"in progress|ongoing|against)",
             r"(?:data )?breach(?:ed)?",
@@ -333,8 +346,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:suspicious|unrecogni[sz]ed|unknown|unexplained|unauthori[sz]ed) (?:\S+ )?"
             r"(?:logins?|sign-?ins?|activity|access|spend|spending|charges|transactions|api calls|"
             r"usage|sessions?)",
-            r"(?:spend|usage|charges|activity|logins?) (?:\S+ ){0,3}(?:we|i) (?:don't|do not|"
-            r"can't|cannot) (?:recogni[sz]e|explain|account for)",
+            r"(?:spend|usage|charges|activity|logins?|ips?|ip addresses|addresses|requests|gets|"
+            r"downloads|traffic|hosts?|devices?) (?:\S+ ){0,3}(?:we|i) (?:don't|do not|can't|"
+            r"cannot) (?:recogni[sz]e|explain|account for|know)",
             r"(?:upgrade|promote|make) (?:themselves|itself|their own accounts?) (?:to )?"
             r"(?:admin|premium|paid|owner)",
         ),
@@ -368,7 +382,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"caller|logged[- ]in|passwords?|expir\w+|origin|access|identity)",
             r"(?:any|every) (?:authenticated|logged[- ]in|signed[- ]in|registered|anonymous|"
             r"unauthenticated|free|basic|regular|normal|non-admin|guest) "
-            r"(?:user|caller|visitor|account|member|customer|client)s? (?:\S+ ){0,6}can",
+            r"(?:user|caller|visitor|account|member|customer|client)s?,? (?:\S+ ){0,6}can",
             r"(?:anyone|anybody|any user|any customer|any caller) (?:\S+ ){0,6}can (?:log ?in|"
             r"sign ?in|read|see|view|download|access|edit|delete|modify|change|reset|take|call|"
             r"list|impersonate|cancel|refund|transfer|approve|update|overwrite|export|join|"
@@ -429,8 +443,7 @@ CONCEPTS: tuple[Signal, ...] = (
         "exposed or leaked",
         2.0,
         (
-            r"(?:leaked|leaking|leaks|leak|exposed|exposing|exposure|compromised|stolen|"
-            r"disclosed|disclosure)",
+            r"(?:leaked|leaking|leaks|leak|exposed|exposing|exposure|compromised|stolen)",
             r"publicly (?:accessible|readable|visible|listable|available|exposed|listed|"
             r"downloadable|writable)",
             r"public (?:bucket|repo|repository|gist|github|gitlab|link|urls?|s3|paste)",
@@ -486,7 +499,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:deleted|deletes|deleting|wiped|wipes|purged|purges|dropped|drops|truncated|"
             r"truncates|erased|destroyed|overwrote|overwrites|corrupted|corrupts|lost|nuked|"
             r"removed) (?:the |all |our |every |their |his |her |its |both |about |around |"
-            r"over |~ ?|some |roughly |nearly |half |most |a |\d)",
+            r"over |~ ?|some |roughly |nearly |half |most |a |\d[\d,.]*k?)",
             r"(?:are|is) (?:now |all )?(?:gone|lost|corrupt|corrupted|unrecoverable)",
             r"(?:all|both|every) (?:\S+ ){0,6}(?:are|is) gone",
             r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files|updates|"
@@ -497,6 +510,10 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:out of sync|inconsisten\w+|differ\w*) between",
             r"(?:no|without a|no usable|no working|no valid) (?:usable |known-good |working |"
             r"valid |recent )?backups?",
+            r"(?:last|latest|most recent|only) (?:good|usable|working|valid|successful) backup",
+            r"(?:i/o|io|disk|read|write|checksum) errors?",
+            r"(?:truncated|dropped|wiped|deleted|purged|erased|destroyed|nuked|corrupted|"
+            r"overwrote) (?:\S+ ){0,3}(?:in|on|from) (?:the )?(?:prod|production|live)",
             r"backups? (?:\S+ ){0,4}(?:fail(?:ed|ing|s)?|missing|broken|corrupt\w*|silently)",
             r"unrecoverable",
             r"irreversibl[ye]",
@@ -564,6 +581,10 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:over|under)[- ]?(?:collect\w*|pa(?:y|id|ying|yment)|report\w*|stat\w+)",
             r"(?:blank|empty)",
             r"(?:auto-?)?reject(?:ed|s|ing)",
+            r"round(?:s|ed|ing)? (?:\S+ ){0,4}(?:up|down)",
+            r"(?:setting|set|sets|changed|changing|overwrote|overwriting|reset|resetting) (?:\S+ )"
+            r"{0,2}(?:everyone's|everybody's|all users'|every user's|all customers'|all) (?:\S+ )"
+            r"{0,3}to (?:the same|null|zero|empty|blank|none|nil)",
             r"(?:lost|lose|losing|loses) (?:their |all |the )?(?:access|data|work|history|"
             r"settings|progress|orders|money)",
             r"(?:everyone|everybody|all users|all customers)'s? \w+ (?:\S+ ){0,3}(?:set|changed|"
@@ -668,6 +689,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"yesterday|this morning|last night|last week|last month|midnight|noon|"
             r"january|february|march|april|may|june|july|august|september|october|november|"
             r"december|20\d\d|\d{1,2}:\d{2}|the \d+(?:st|nd|rd|th)|then|launch|go-live)",
+            r"since (?:early |mid-?|late |the end of |the start of )(?:january|february|march|"
+            r"april|may|june|july|august|september|october|november|december|20\d\d|last \w+)",
             r"(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|five|six|"
             r"many) (?:minutes|hours|days|weeks|months|years|pay runs|billing cycles)",
             r"(?:has|have) been (?:\S+ ){0,5}for (?:about |over |almost |nearly |~ ?)?(?:\d+|a few"
@@ -678,6 +701,12 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:yesterday|today|tonight|this morning|last night|last week|on \w+day|\w+day|"
             r"\d+ (?:hours|days|minutes) ago)",
             r"(?:yesterday|last night|this morning|this afternoon|earlier today|overnight)",
+            r"just (?:truncated|deleted|dropped|wiped|happened|went|broke|failed|crashed|leaked|"
+            r"started|got|lost|charged|sent|published|shipped|found|noticed|discovered|learned|"
+            r"realised|realized)",
+            r"(?:prod|production|live) (?:runs|is running|has|uses) the same (?:build|code|"
+            r"version|image|release)",
+            r"same (?:build|code|version|image) (?:is )?(?:in|on|as) (?:prod|production)",
             r"(?:at|around) \d{1,2}:\d{2}",
             r"already (?:deployed|released|live|shipped|rolled out|in use|~?\d|used|happening)",
             r"(?:started|began|broke|broken|regressed|appeared|happening|introduced) (?:\S+ )?"
@@ -782,6 +811,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:runs|run|is due|goes out|closes|starts) (?:again )?(?:on )?(?:today|tonight|"
             r"tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|at \d)",
             r"(?:auto-?advances|advances|expands|goes) to \d+ ?% at",
+            r"{0,1,2,3,4,5,6,7,8,9}\d+ days (?:before|until) (?:public )?(?:disclosure|publication)",
             r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
             r"the (?:renewal|billing|payroll|nightly) \w+)",
             r"(?:every minute|every hour) counts",
@@ -866,6 +896,9 @@ CONCEPTS: tuple[Signal, ...] = (
         0.0,
         (
             r"if (?:we|it|this|that|they|an? attacker|someone ever|ever)",
+            r"if (?:the |a |an |our |any |one )?(?:\S+ ){0,3}(?:is|are|goes|go|becomes|fails|"
+            r"dies|crashes|gets) (?:down|unavailable|unreachable|offline|lost|compromised|leaked)",
+            r"(?:fall ?back|fallback|failover|fail over|degrade\w*) (?:\S+ ){0,6}(?:if|when|in case)",
             r"what if",
             r"in case",
             r"would",
@@ -1033,6 +1066,12 @@ _CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z0-9]+)+\b")
 _SECRET_NAME = re.compile(
     r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential)", re.I
 )
+_PAYLOAD = re.compile(
+    r"\.\./\.\.|/etc/passwd|/etc/shadow|/proc/self|\"alg\"\s*:\s*\"none|alg:\s*none|'\s*or\s+'?1'?\s*=\s*'?1|"
+    r"<script|javascript:|onerror\s*=|pg_sleep|sleep\(\d|union\s+select|\$\{jndi:|!!python/|"
+    r"__proto__|\{\{\s*7\s*\*\s*7|;\s*(?:cat|id|whoami|curl|wget)\b|\|\s*(?:sh|bash)\b|169\.254\.169\.254",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 
 
@@ -1045,8 +1084,11 @@ def mask_mentions(text: str) -> str:
 
 
 def _inline_code(match: re.Match[str]) -> str:
-    # a value or a command with spaces (`alg: none`) is read; a bare name is a mention
+    # a value or a command with spaces (`alg: none`) is read; a bare name is a mention; an
+    # attack payload quoted in a report (`../../etc/passwd`) is evidence of an exploit
     code = match.group(1)
+    if _PAYLOAD.search(code):
+        return " attack payload "
     if " " in code.strip():
         return f" {code} "
     return " secret " if _SECRET_NAME.search(code) else " CODE "

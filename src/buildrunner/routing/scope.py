@@ -70,7 +70,7 @@ _COUNT = re.compile(
 _LINES = re.compile(r"(\d[\d,]*\s?k?)[ -]lines?\b")
 _VERSION = re.compile(
     r"(?<![\w.])v?(\d+)(?:\.(\d+|x))?(?:\.\d+)*(?:[ -](?:lts|ga))?\s*(?:->|→|=>|to)\s*"
-    r"(?:[a-z][\w.-]* )?v?(\d+)(?:\.(\d+|x))?(?:\.\d+)*(?![\w.])"
+    r"(?:[a-z][\w.-]* )?v?(\d+)(?:\.(\d+|x))?(?:\.\d+)*(?!\w|\.\d)"
 )
 _BUMP = re.compile(r"\bbump(?:s|ed|ing)?\b")
 

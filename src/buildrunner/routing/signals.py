@@ -215,7 +215,10 @@ SIGNALS: tuple[Signal, ...] = (
         (
             r"migrat(?:e|es|ing|ion) (?:\S+ ){0,6}(?:from|to|onto|off)",
             r"(?:cut|switch)[- ]?over",
-            r"backfill(?:ing)?",
+            r"backfill(?:ing)? (?:strategy|plan|of (?:all|the) (?:history|historical))",
+            r"(?:map|migrate|convert|translate) (?:\S+ ){0,3}(?:to|onto) the new (?:schema|format|"
+            r"model|api|structure)",
+            r"parity",
             r"dual[- ]writes?",
             r"re-?encrypt\w*",
             r"zero[- ]downtime",
@@ -250,6 +253,7 @@ SIGNALS: tuple[Signal, ...] = (
         (
             r"switch(?:ing)? (?:\S+ ){0,4}from \w+ to",
             r"move (?:\S+ ){0,5}(?:from|onto|off)",
+            r"backfill(?:ing)?",
         ),
     ),
     Signal(
@@ -296,7 +300,7 @@ SIGNALS: tuple[Signal, ...] = (
         "spread over the code base",
         1.0,
         (
-            r"everywhere",
+            r"everywhere(?! else)",
             r"(?:affects|touches|involves|spans|impacts) (?:\S+ ){1,4}(?:and|as well as)",
         ),
     ),
@@ -318,6 +322,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"rewrite (?:the |our )?\S+ (?:layer|engine|subsystem|core)",
             r"(?:storage|data|persistence|transport|rendering|caching) (?:layer|engine)",
             r"(?:pluggable|multiple|several) (?:\S+ )?backends",
+            r"consolidat\w+ (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
+            r"(?:unify|merge|combine) (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
+            r"(?:split|break|carve) (?:up )?(?:\S+ ){0,4}into (?:\S+ )?(?:modules|services|"
+            r"packages|components|libraries|microservices|bounded contexts)",
             r"consolidat\w+ (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
             r"(?:unify|merge|combine) (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
             r"design (?:a|the|our) (?:\S+ ){0,2}(?:strategy|architecture|system|scheme|protocol)",
@@ -342,9 +350,11 @@ SIGNALS: tuple[Signal, ...] = (
             r"domain[- ]specific language",
             r"(?:queue|schema|system|api|protocol|data|fairness|sync|storage|cache|caching|"
             r"permission|plugin|module|service|security|network|database) design",
-            r"(?:needs|need|requires|require) (?:a |an )?(?:\S+ )?design",
-            r"design (?:the |a |an |our )?(?:\S+ ){0,2}(?:data model|schema|protocol|api|"
+            r"(?:needs|need|requires|require) (?:a |an )?(?:\w+ )?design",
+            r"design (?:the|a|an|our) (?:\w+ ){0,2}(?:data model|schema|protocol|api|"
             r"architecture|system|sync|pipeline|layer|format|scheme|strategy|flow)",
+            r"read models?",
+            r"(?:cdc|change data capture|debezium)",
             r"(?:write|draft|prepare) (?:a |an |the )?(?:proposal|design|rfc|plan|spec|"
             r"recommendation|adr)",
             r"(?:build|introduce|add) (?:a |an )?(?:\S+ ){0,3}(?:layer|abstraction|framework|"
@@ -381,6 +391,14 @@ SIGNALS: tuple[Signal, ...] = (
             r"sharding",
             r"lost updates?",
             r"starv\w+",
+            r"durability",
+            r"jepsen",
+            r"linearizab\w+",
+            r"fsync",
+            r"group commit",
+            r"deterministic (?:simulation|replay|lockstep)",
+            r"(?:become|be made) deterministic",
+            r"desync\w*",
             r"fairness",
             r"preempt\w+",
             r"quotas?",
@@ -423,6 +441,9 @@ SIGNALS: tuple[Signal, ...] = (
             r"scale (?:out|horizontally)",
             r"cold starts?",
             r"cost analysis",
+            r"profil(?:e|ing) (?:\S+ ){0,3}(?:time|latency|loading|memory|cpu|gpu|performance|"
+            r"queries|startup|allocations)",
+            r"paralleli[sz]\w+",
             r"profil(?:ing|er|ers)",
             r"profile (?:it|this|the (?:\S+ ){0,2}(?:endpoint|service|query|queries|code|app|"
             r"worker|job|request|function|handler|hot path|pipeline|build|startup))",
@@ -470,7 +491,9 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:one|two) releases?",
             r"versioned (?:api|plugin)",
             r"api_version",
-            r"(?:must|should|will|to)? ?(?:keep|keeps|continue|continues) (?:to )?work(?:ing)?",
+            r"(?:keep|keeps|keeping|continue|continues|continuing) (?:\S+ ){0,5}(?:to )?"
+            r"work(?:ing)?",
+            r"(?:must|should|will|to) (?:stay|remain) (?:identical|the same|unchanged|compatible)",
             r"while (?:the )?(?:old|existing|legacy|v\d+) \S+",
             r"without (?:\S+ ){0,2}(?:losing|breaking|changing) (?:their|existing|current)",
         ),
@@ -570,6 +593,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:per|each|every) (?:team|tenant|org|region|cluster|environment)",
             r"(?:behind|with) (?:a )?(?:feature )?flags? per",
             r"game ?day",
+            r"target: (?:next|q[1-4]|h[12]|the next|end of)",
+            r"all at once",
             r"before (?:starting|estimating|any code|implementation)",
         ),
     ),
@@ -722,6 +747,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"docs",
             r"documentation",
             r"(?:broken|dead|outdated) links?",
+            r"(?:add|update|fix|replace|change) (?:a |the |an )?(?:\S+ ){0,2}links? (?:to|in|for)",
             r"help (?:text|string|message|output)",
             r"translations?",
             r"locales?",
@@ -730,6 +756,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"strings? (?:for|in)",
             r"message (?:says|reads|text)",
             r"copyright",
+            r"handbook",
+            r"wiki (?:page|entry)",
             r"footer",
             r"docs? (?:fix|edit)",
             r"{ignore}\.\w*ignore",
@@ -745,14 +773,19 @@ SIGNALS: tuple[Signal, ...] = (
         (
             r"change (?:the )?(?:default |max |min )?(?:\S+ ){0,6}from \S+ to \S+",
             r"(?:label|text|title|heading|wording|copy|tooltip|placeholder|caption) "
-            r"(?:\S+ ){0,2}to \"",
-            r"(?:should|to) (?:say|read) \"",
-            r"(?:wants?|prefers?|asked for|asks for) \"",
+            r"(?:\S+ ){0,2}to \"[^\"]+\"",
+            r"(?:should|to) (?:say|read) \"[^\"]+\"",
+            r"(?:wants?|prefers?|asked for|asks for|would like|suggests?) (?:it to (?:say|read) )?"
+            r"\"[^\"]+\"",
+            r"(?:print|show|display|say|read|use)s? \"[^\"]+\" instead of \"[^\"]+\"",
             r"(?:set|change|make) (?:\S+ ){0,3}(?:to|from) (?:\d+|true|false|`[^`]+`)",
             r"(?:constant|default value|hard-coded number)",
+            r"(?:downgrade|upgrade|change|lower|raise|set|reduce|bump) (?:\S+ ){0,5}(?:log level|"
+            r"log|logging|level) (?:from \w+ )?to (?:info|debug|warn\w*|error|trace|critical)",
             r"content-type",
             r"text/plain",
-            r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens)",
+            r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens|order)",
+            r"(?:update|change|set) (?:the )?(?:\S+ )?version (?:\S+ ){0,3}(?:from|to)",
             r"current year",
             r"(?:set|change) (?:the )?(?:default )?(?:\S+ ){0,3}to \S+ instead of \S+",
         ),
@@ -772,6 +805,13 @@ SIGNALS: tuple[Signal, ...] = (
             r"just (?:swap|change|replace|"
             r"update|add|remove|rename|bump)",
             r"nothing else (?:changes|depends|uses)",
+            r"no other changes?",
+            r"sort (?:the )?imports",
+            r"(?:isort|prettier|gofmt|rustfmt|black|formatter|linter) (?:is |keeps )?complain\w*",
+            r"(?:add|log|emit) (?:a |one |an )?(?:single )?(?:\w+ )?log (?:line|message|statement|"
+            r"entry)",
+            r"(?:remove|hide|drop|rename) (?:the )?(?:\S+ ){0,2}(?:badge|label|tooltip|icon|"
+            r"placeholder|caption|emoji)",
             r"no behaviou?r change",
             r"(?:don't|do not) change the (?:function|behaviou?r|logic)",
             r"mechanical",
