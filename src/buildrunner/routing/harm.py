@@ -107,6 +107,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"vouchers?",
             r"{% off}\d+ ?% off",
             r"overs(?:old|ell|elling|ells)",
+            r"(?:market|limit|stop) orders?",
+            r"fills",
+            r"claims? payouts?",
             r"(?:charg(?:e|es|ed|ing)|bill(?:ed|ing)|invoic(?:e|es|ed|ing)|refund(?:s|ed|ing)?|"
             r"payments?|paid|pay(?:s|ing)?|payouts?|pay ?runs?|payroll|salar(?:y|ies)|wages?|"
             r"vat|tax(?:es|ed)?|withh(?:eld|olding)|debit(?:s|ed)?|credit(?:s|ed)|wallets?|"
@@ -137,6 +140,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"lawsuits?",
             r"court",
             r"subpoena",
+            r"binding (?:offer|contract|agreement|commitment)",
+            r"(?:court|legal) (?:filings?|deadlines?|documents?)",
             r"complaints?",
             r"(?:erasure|deletion|access|dsar|data subject) requests?",
             r"data subjects?",
@@ -185,6 +190,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"clinical",
             r"clinicians?",
             r"nurses?",
+            r"physicians?",
+            r"on-call (?:doctors?|physicians?|nurses?)",
+            r"critical (?:lab )?values?",
+            r"smart locks?",
+            r"door locks?",
             r"(?:icu|er|ward|bed)s?",
             r"pacemakers?",
             r"ventilators?",
@@ -234,6 +244,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:all|every|most|any) (?:of )?(?:our |the )?(?:\w+ )?" + _PARTY,
             r"(?:all|every|any) (?:of )?(?:our |the )?(?:\w+ )?(?:requests?|traffic|calls?|"
             r"logins?|regions?|devices?|units?|mobile apps?|apps?|integrations?|api calls?|"
+            r"streams?|videos?|playback|listings?|products?|shipments?|parcels?|labels?|"
             r"notifications?|messages?|emails?|sends?|deliveries|webhooks?|syncs?|uploads?|"
             r"downloads?|jobs?|builds?|deploys?|pages?|screens?)",
             r"{0,1,2,3,4,5,6,7,8,9}" + _NUM + r" (?:\S+ )?" + _PARTY,
@@ -326,6 +337,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:remote|unknown|external|third-party|attacker'?s?) (?:hosts?|servers?|urls?|"
             r"domains?|endpoints?)",
             r"crypto ?min(?:er|ing)",
+            r"(?:scraper|bot|botnet|attacker|someone|somebody) (?:is |are )?(?:\S+ ){0,3}"
+            r"(?:pulling|downloading|scraping|exfiltrating|dumping|harvesting|deleting|encrypting)",
+            r"ransom (?:note|demand)",
             r"attack payloads?",
             r"(?:got|gets|get|gain\w*|obtain\w*|granted|grants) (?:\S+ )?(?:admin|root|superuser|"
             r"elevated|full|owner) (?:access|privileges|rights|control|permissions)",
@@ -337,7 +351,6 @@ CONCEPTS: tuple[Signal, ...] = (
             r"signatures?",
             r"(?:credential stuffing|brute[- ]forc\w+|ddos|denial of service) (?:attack\w*|"
             r"in progress|ongoing|against)",
-            r"(?:data )?breach(?:ed)?",
             r"mass assignment",
             r"(?:account|user|email) enumeration",
             r"(?:debug (?:mode|toolbar|endpoint|console)|stack traces?) (?:\S+ ){0,3}(?:enabled|on|"
@@ -408,6 +421,22 @@ CONCEPTS: tuple[Signal, ...] = (
             r"permissions?|admin rights|vpn access)",
             r"(?:without|no) (?:any )?(?:authentication|auth|authori[sz]ation|login|"
             r"permission check|access control)",
+            r"only checks? (?:that )?(?:\S+ ){0,3}(?:logged[- ]in|authenticated|signed[- ]in|a valid)",
+            r"can (?:change|edit|modify|set|raise|approve|grade) (?:their|his|her|its) own (?:\S+ )?"
+            r"(?:grades?|roles?|permissions?|balances?|prices?|plans?|salar(?:y|ies)|limits?|"
+            r"scores?|status|access|invoices?|refunds?)",
+            r"(?:deprovisioned|deactivated|removed|terminated|fired|offboarded|deleted|revoked|"
+            r"disabled|suspended|banned|former) (?:\S+ )?(?:users?|accounts?|employees?|members?|"
+            r"staff|contractors?) (?:\S+ ){0,3}(?:still|can still|continue to|keep) "
+            r"(?:have|has|log|access|use|get|see|sign)",
+            r"(?:basic|free|trial|unpaid|lower|cheaper|starter|guest) (?:plan|tier|users?|"
+            r"accounts?|customers?|orgs?) (?:\S+ ){0,3}can (?:call|access|use|reach|read|export|"
+            r"download|see)",
+            r"fail(?:s|ed|ing)? open",
+            r"defaulted to (?:approv\w+|allow\w*|accept\w*|true|admin|grant\w*|pass\w*)",
+            r"without (?:running |doing |performing )?(?:the |any )?(?:fraud|security|identity|kyc|"
+            r"aml|signature|permission|authori[sz]ation|validation|risk) (?:check|checks|score|"
+            r"scoring|review|verification|screening)",
         ),
         negatable=True,
     ),
@@ -443,7 +472,13 @@ CONCEPTS: tuple[Signal, ...] = (
         "exposed or leaked",
         2.0,
         (
-            r"(?:leaked|leaking|leaks|leak|exposed|exposing|exposure|compromised|stolen)",
+            r"(?:leaked|leaking|leaks|leak|exposed|exposing|exposure|compromised|stolen|breach|"
+            r"breached)",
+            r"(?:shared|posted|pasted|uploaded|exported|forwarded|copied) (?:\S+ ){0,6}(?:to|in|on|"
+            r"into) (?:a |an |the |their |his |her )?(?:public|personal|private|shared) "
+            r"(?:\S+ )?(?:discord|slack|channel|forum|chat|drive|dropbox|gist|paste\w*|email|"
+            r"account|laptop|device|repo|repository|bucket|link|group)",
+            r"public (?:discord|slack|channel|forum|chat|group|server)",
             r"publicly (?:accessible|readable|visible|listable|available|exposed|listed|"
             r"downloadable|writable)",
             r"public (?:bucket|repo|repository|gist|github|gitlab|link|urls?|s3|paste)",
@@ -556,8 +591,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"executed|applied) (?:\S+ ){0,2}twice",
             r"double[- ]?(?:charg\w+|billed|billing|paid|payments?|refund\w*|payouts?|"
             r"invoic\w+|spend\w*|debit\w*|credit\w*)",
-            r"duplicate (?:charges|payments|transactions|refunds|invoices|payouts|debits|"
-            r"credits|orders|emails|notifications|shipments)",
+            r"duplicate[ds]? (?:\S+ )?(?:charges|payments|transactions|refunds|invoices|payouts|"
+            r"debits|credits|orders|emails|notifications|shipments|withdrawals|transfers|bookings|"
+            r"deposits|trades|entries|records)",
             r"(?:never|not|no longer|doesn't|does not|didn't|did not) (?:\S+ )?(?:call|calls|"
             r"charge|charged|refund|refunded|cancel|cancell?ed|bill|billed|sent|send|sends|applied|"
             r"apply|revoked|revoke|revokes|removed|remove|deleted|delete|honou?red|honou?r|"
@@ -590,6 +626,16 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:everyone|everybody|all users|all customers)'s? \w+ (?:\S+ ){0,3}(?:set|changed|"
             r"reset|overwritten) to",
             r"(?:prices|value) (?:\S+ ){0,3}(?:dropped|crashed|collapsed)",
+            r"twice",
+            r"unexpected (?:fills|charges|trades|orders|payments|transfers|withdrawals|debits|"
+            r"refunds|emails|messages|notifications|shipments|deletions)",
+            r"(?:sent|emailed|notified|charged|shipped|told|informed|paid) (?:\S+ ){0,4}to (?:\S+ )"
+            r"{0,3}(?:who|that) (?:were|are|had|have|was) (?:actually |not |never |already )",
+            r"(?:who|which|that) (?:were|are|was) actually",
+            r"(?:sends?|sent|places?|placed|submits?|submitted|executes?|executed) (?:\S+ ){0,4}"
+            r"when (?:the )?(?:user|customer|they|you) (?:selects?|chooses?|picks?|asks? for|"
+            r"clicks?)",
+            r"(?:instead of|rather than) the (?:final|correct|right|signed|real|actual)",
         ),
         negatable=True,
     ),
@@ -624,6 +670,14 @@ CONCEPTS: tuple[Signal, ...] = (
             r"production|prod) (?:is |are |has been |have been )(?:completely |totally )?broken",
             r"(?:5\d\d|5xx|50x)s? (?:on|from|for) (?:checkout|login|sign-?in|every|all|the api|"
             r"production|prod)",
+            r"(?:filesystem|file system|disk|volume|database|db) (?:\S+ ){0,3}(?:went|is|became|"
+            r"turned|remounted) read-only",
+            r"writes (?:\S+ ){0,4}(?:are |is )?(?:failing|rejected|blocked)",
+            r"(?:certificate|cert|domain|license|licence) (?:\S+ ){0,4}expires? (?:in|within) "
+            r"(?:\d+|a few|two|one) (?:minutes|hours|days)",
+            r"(?:certificate|cert|domain) (?:\S+ ){0,4}expires? (?:today|tonight|tomorrow)",
+            r"(?:failure|error) rate (?:\S+ ){0,3}(?:[5-9]\d|100) ?%",
+            r"(?:buffering|spinning|loading|hanging) (?:endlessly|forever|indefinitely)",
         ),
         negatable=True,
     ),
@@ -689,6 +743,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"yesterday|this morning|last night|last week|last month|midnight|noon|"
             r"january|february|march|april|may|june|july|august|september|october|november|"
             r"december|20\d\d|\d{1,2}:\d{2}|the \d+(?:st|nd|rd|th)|then|launch|go-live)",
+            r"since (?:\S+ ){1,6}(?:on|last) (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+            r"sunday|night|week)",
             r"since (?:early |mid-?|late |the end of |the start of )(?:january|february|march|"
             r"april|may|june|july|august|september|october|november|december|20\d\d|last \w+)",
             r"(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|five|six|"
@@ -756,6 +812,10 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:flagged|reported|noticed|spotted|caught|found) (?:it|this|that) (?:on|in|during|"
             r"this|today|yesterday)",
             r"(?:secret scanning|security) alert",
+            r"(?:phoning|calling|processing|handling|entering|fixing|doing|copying) (?:\S+ ){0,3}"
+            r"(?:by hand|manually)",
+            r"(?:abuse|fraud|security|trust and safety|soc) team (?:sees|saw|noticed|found|reported|"
+            r"flagged)",
             r"escalat(?:ed|ion) from",
             r"(?:zendesk|intercom|freshdesk) #?\d+",
             r"(?:triaged|confirmed) as (?:valid|real)",
@@ -811,6 +871,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:runs|run|is due|goes out|closes|starts) (?:again )?(?:on )?(?:today|tonight|"
             r"tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|at \d)",
             r"(?:auto-?advances|advances|expands|goes) to \d+ ?% at",
+            r"(?:starts|kicks off|begins|goes out|go out|closes|launches|expires|lapses|is due) "
+            r"(?:\S+ ){0,3}(?:in|within) (?:\d+|a few|two|one) (?:minutes|hours)",
+            r"(?:go|goes|went) out with (?:the )?(?:\S+ ){0,3}(?:batch|run|payroll|release|mailing)",
             r"{0,1,2,3,4,5,6,7,8,9}\d+ days (?:before|until) (?:public )?(?:disclosure|publication)",
             r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
             r"the (?:renewal|billing|payroll|nightly) \w+)",
@@ -989,6 +1052,13 @@ HARM_RULES: tuple[HarmRule, ...] = (
         alone=False,
     ),
     HarmRule(
+        "harm.widespread",
+        "wrong or lost data for everyone",
+        (_any("asset.everyone"), _any("damage.wrong", "damage.loss")),
+        alone=False,
+        weight=2.0,
+    ),
+    HarmRule(
         "harm.legal",
         "legal or regulatory exposure",
         (_any("asset.legal"), _any("damage.wrong", "damage.loss", "damage.exposed", "live.deadline")),
@@ -1062,6 +1132,12 @@ _QUOTED = re.compile(r"\"[^\"\n]{1,120}\"")
 _IDENTIFIER = re.compile(
     r"(?<![\w.-])(?:[\w-]*_[\w-]*|[\w-]+(?:\.[\w-]+)+|[\w-]+\(\))(?![\w-])(?:\(\))?"
 )
+_SINGLE_QUOTED = re.compile(r"(?<![\w'])'[^'\n]{2,60}'(?![\w'])")
+_NOT_A_SECRET = re.compile(
+    r"\b(?:design|colou?r|css|theme|style|spacing|font|typography|lexer|parser|syntax|"
+    r"cancellation|page|pagination|continuation|next|cursor|sync) tokens?\b",
+    re.I,
+)
 _CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z0-9]+)+\b")
 _SECRET_NAME = re.compile(
     r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential)", re.I
@@ -1072,6 +1148,7 @@ _PAYLOAD = re.compile(
     r"__proto__|\{\{\s*7\s*\*\s*7|;\s*(?:cat|id|whoami|curl|wget)\b|\|\s*(?:sh|bash)\b|169\.254\.169\.254",
     re.I,
 )
+_SPACES = re.compile(r"[ \t]+")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 
 
@@ -1079,8 +1156,10 @@ def mask_mentions(text: str) -> str:
     """Replace mentions (code, identifiers, quoted strings) with a neutral word."""
     text = _INLINE_CODE.sub(_inline_code, text)
     text = _QUOTED.sub(" QUOTE ", text)
+    text = _SINGLE_QUOTED.sub(" QUOTE ", text)
+    text = _NOT_A_SECRET.sub(" NAME ", text)
     text = _CAMEL.sub(" NAME ", text)
-    return _IDENTIFIER.sub(_keep_numbers, text)
+    return _SPACES.sub(" ", _IDENTIFIER.sub(_keep_numbers, text))
 
 
 def _inline_code(match: re.Match[str]) -> str:

@@ -73,6 +73,12 @@ _VERSION = re.compile(
     r"(?:[a-z][\w.-]* )?v?(\d+)(?:\.(\d+|x))?(?:\.\d+)*(?!\w|\.\d)"
 )
 _BUMP = re.compile(r"\bbump(?:s|ed|ing)?\b")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_LIST_START = re.compile(
+    r":\s|\b(?:touches|touching|affects|affecting|involves|spans|impacts|including|includes|"
+    r"covers|across|needs|requires|that's|that is)\b"
+)
+_ITEM_SEPARATOR = re.compile(r"[,;]|\band\b|\bor\b|\bplus\b|\+")
 
 
 @dataclass(frozen=True)
@@ -125,12 +131,35 @@ def scope_reasons(lowered: str) -> list[ScopeFinding]:
         findings.append(
             ScopeFinding("scope.count", "scope", "many things to change", best[1], best[0])
         )
+    items = _list_length(lowered)
+    if items >= 4:
+        points = 1.5 if items >= 5 else 1.0
+        findings.append(
+            ScopeFinding(
+                "scope.requirements", "scope", "many distinct parts", f"{items} parts", points
+            )
+        )
     major = _major_jump(lowered)
     if major:
         findings.append(
             ScopeFinding("scope.major_version", "scope", "major version jump", major, 2.0)
         )
     return findings
+
+
+def _list_length(lowered: str) -> int:
+    """Items of the longest inline enumeration ("Needs: a, b, c and d"; "touches a, b, c")."""
+    best = 0
+    for sentence in _SENTENCE.split(lowered):
+        start = _LIST_START.search(sentence)
+        if start is None:
+            continue
+        segment = sentence[start.end() :]
+        if segment.count(",") + segment.count(";") < 2:
+            continue
+        items = [item for item in _ITEM_SEPARATOR.split(segment) if item.strip(" ()-")]
+        best = max(best, len(items))
+    return best
 
 
 def _major_jump(lowered: str) -> str | None:

@@ -213,7 +213,8 @@ SIGNALS: tuple[Signal, ...] = (
         "migration with a cut-over",
         2.5,
         (
-            r"migrat(?:e|es|ing|ion) (?:\S+ ){0,6}(?:from|to|onto|off)",
+            r"migrat(?:e|es|ing) (?:\S+ ){0,6}(?:from|to|onto|off)",
+            r"migration (?:\S+ ){0,4}(?:from|onto|off)",
             r"(?:cut|switch)[- ]?over",
             r"backfill(?:ing)? (?:strategy|plan|of (?:all|the) (?:history|historical))",
             r"(?:map|migrate|convert|translate) (?:\S+ ){0,3}(?:to|onto) the new (?:schema|format|"
@@ -354,6 +355,9 @@ SIGNALS: tuple[Signal, ...] = (
             r"design (?:the|a|an|our) (?:\w+ ){0,2}(?:data model|schema|protocol|api|"
             r"architecture|system|sync|pipeline|layer|format|scheme|strategy|flow)",
             r"read models?",
+            r"federat\w+",
+            r"(?:extract|split|pull|move|carve) (?:\S+ ){0,6}into (?:its|their) own (?:\S+ )?"
+            r"(?:service|repo|repository|package|database|microservice|deployable)",
             r"(?:cdc|change data capture|debezium)",
             r"(?:write|draft|prepare) (?:a |an |the )?(?:proposal|design|rfc|plan|spec|"
             r"recommendation|adr)",
@@ -401,7 +405,6 @@ SIGNALS: tuple[Signal, ...] = (
             r"desync\w*",
             r"fairness",
             r"preempt\w+",
-            r"quotas?",
             r"offline (?:edits|sync|support|first)",
             r"overwrite each other",
             r"last (?:write|save) wins",
@@ -424,6 +427,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"optimistic locking",
             r"checkpoints?",
             r"resumable",
+            r"quotas? (?:per|for each|across)",
+            r"per-(?:tenant|customer|user|org) quotas?",
+            r"shard(?:s|ed)?",
+            r"consisten(?:t|cy) across",
             r"real-?time (?:updates|sync|collaboration)",
         ),
     ),
@@ -441,6 +448,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"scale (?:out|horizontally)",
             r"cold starts?",
             r"cost analysis",
+            r"start-?up (?:time|performance|latency)",
+            r"(?:traces|tracing|perfetto|flame ?graphs?|benchmarks?|benchmarking)",
+            r"autoscal\w+",
+            r"test impact analysis",
             r"profil(?:e|ing) (?:\S+ ){0,3}(?:time|latency|loading|memory|cpu|gpu|performance|"
             r"queries|startup|allocations)",
             r"paralleli[sz]\w+",
@@ -494,6 +505,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:keep|keeps|keeping|continue|continues|continuing) (?:\S+ ){0,5}(?:to )?"
             r"work(?:ing)?",
             r"(?:must|should|will|to) (?:stay|remain) (?:identical|the same|unchanged|compatible)",
+            r"(?:pixel|byte|bit)[- ](?:for[- ](?:pixel|byte|bit)|compatible|identical|exact)",
             r"while (?:the )?(?:old|existing|legacy|v\d+) \S+",
             r"without (?:\S+ ){0,2}(?:losing|breaking|changing) (?:their|existing|current)",
         ),
@@ -757,6 +769,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"message (?:says|reads|text)",
             r"copyright",
             r"handbook",
+            r"codeowners",
+            r"\.mailmap",
+            r"(?:header|label|title|heading|button|tooltip|caption) (?:\S+ ){0,2}(?:says|reads|shows) "
+            r"\"[^\"]{1,40}\"",
             r"wiki (?:page|entry)",
             r"footer",
             r"docs? (?:fix|edit)",
@@ -771,7 +787,8 @@ SIGNALS: tuple[Signal, ...] = (
         "change of one value",
         2.0,
         (
-            r"change (?:the )?(?:default |max |min )?(?:\S+ ){0,6}from \S+ to \S+",
+            r"(?:change|increase|decrease|raise|lower|reduce|bump|set) (?:the )?(?:default |max |min )?"
+            r"(?:\S+ ){0,6}from \S+ to \S+",
             r"(?:label|text|title|heading|wording|copy|tooltip|placeholder|caption) "
             r"(?:\S+ ){0,2}to \"[^\"]+\"",
             r"(?:should|to) (?:say|read) \"[^\"]+\"",
@@ -831,7 +848,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"already handles",
             r"(?:add|write) a (?:unit )?test for",
             r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated|commented-out|"
-            r"commented out|obsolete|leftover)",
+            r"commented out|obsolete|leftover|debug|stray)",
+            r"(?:trailing )?(?:newline|whitespace|indentation)",
             r"dead (?:code|since)",
             r"alphabetical\w*",
             r"out of order",
