@@ -56,6 +56,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _URL = re.compile(r"https?://\S+")
+_QUOTED = re.compile(r"\"[^\"\n]{1,120}\"")
+"""Quoted strings are content, not scope: "promte the replica" is a typo, not replication."""
 _DETAILS = re.compile(r"<details>.*?(?:</details>|\Z)", re.S | re.I)
 _TAG = re.compile(r"</?[a-zA-Z][^>\n]{0,200}>")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -215,7 +217,7 @@ def estimate_complexity(
     if default_level not in RANK:
         raise ValueError(f"unknown level {default_level!r}")
     body = clean_text(text)
-    lowered = body.lower()
+    lowered = _QUOTED.sub('"q"', body).lower()
     reasons = [
         reason
         for signal, found in zip(INDEX.signals, INDEX.scan(lowered), strict=True)
@@ -325,13 +327,16 @@ def decide_level(
     harm = points["harm"] + points["risk"]
     if not calm and (points["harm"] > 0 or (harm > 0 and points["live"] >= 1)):
         return "critical", False
-    if points["scope"] >= complex_at:
+    clearly_simple = (
+        points["simple"] >= points["scope"] + 2 * simple_margin and points["moderate"] == 0
+    )
+    if points["scope"] >= complex_at and not clearly_simple:
         return "complex", False
     lesser = points["moderate"] + points["concern"] + (1.0 if harm > 0 else 0.0)
     if (
         points["simple"] >= simple_margin
         and points["simple"] >= lesser + simple_margin
-        and points["scope"] < 2
+        and (points["scope"] < 2 or clearly_simple)
     ):
         return "simple", False
     if any(points[kind] > 0 for kind in ("moderate", "scope", "simple", "concern")) or harm > 0:

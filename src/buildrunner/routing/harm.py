@@ -247,8 +247,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"streams?|videos?|playback|listings?|products?|shipments?|parcels?|labels?|"
             r"notifications?|messages?|emails?|sends?|deliveries|webhooks?|syncs?|uploads?|"
             r"downloads?|jobs?|builds?|deploys?|pages?|screens?)",
-            r"{0,1,2,3,4,5,6,7,8,9}" + _NUM + r" (?:\S+ )?" + _PARTY,
-            r"(?:hundreds|thousands|dozens) of " + _PARTY,
+            r"{0,1,2,3,4,5,6,7,8,9}(?:~ ?|about |around |over |roughly |nearly |almost )?"
+            r"(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?" + _PARTY,
+            r"(?:hundreds|thousands|millions) of " + _PARTY,
             r"(?:nobody|no one|no-one|none of (?:our|the) \w+)",
             r"{%}\d+(?:\.\d+)? ?% of",
             r"(?:completely|totally|entirely|fully|globally|site-?wide|worldwide)",
@@ -504,7 +505,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"plain ?text|clear ?text|git history|repo|repository|public)",
             r"in (?:plain|clear) ?text",
             r"unencrypted",
-            r"hard-?coded",
+            r"hard-?coded (?:\S+ ){0,2}(?:in|into)",
+            r"hard-?coded (?:\S+ )?" + _SECRET,
+            _SECRET + r" (?:is |are |was |were )?hard-?coded",
             r"committed (?:to|in|into)",
             r"pushed (?:\S+ ){0,3}to (?:a |our |the )?(?:public|github|gitlab)",
             r"in (?:the |our )?(?:\S+ ){0,2}(?:bundle|binary|apk|ipa|client code|frontend code)",
@@ -532,9 +535,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"lost|purged|dropped|truncated|erased|overwritten|corrupted|destroyed|removed|"
             r"clobbered|nuked|gone|corrupt)",
             r"(?:deleted|deletes|deleting|wiped|wipes|purged|purges|dropped|drops|truncated|"
-            r"truncates|erased|destroyed|overwrote|overwrites|corrupted|corrupts|lost|nuked|"
-            r"removed) (?:the |all |our |every |their |his |her |its |both |about |around |"
-            r"over |~ ?|some |roughly |nearly |half |most |a |\d[\d,.]*k?)",
+            r"truncates|erased|destroyed|overwrote|overwrites|corrupted|corrupts|lost|nuked) "
+            r"(?:the |all |our |every |their |his |her |its |both |about |around |over |~ ?|some |"
+            r"roughly |nearly |half |most |\d[\d,.]*k?)",
             r"(?:are|is) (?:now |all )?(?:gone|lost|corrupt|corrupted|unrecoverable)",
             r"(?:all|both|every) (?:\S+ ){0,6}(?:are|is) gone",
             r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files|updates|"
@@ -836,9 +839,10 @@ CONCEPTS: tuple[Signal, ...] = (
         "many already affected",
         1.0,
         (
+            r"{0,1,2,3,4,5,6,7,8,9}" + _NUM + r" (?:[\w-]+ )?" + _PARTY,
             r"{0,1,2,3,4,5,6,7,8,9}"
             + _NUM
-            + r" (?:\S+ )?(?:customers|users|accounts|orders|invoices|files|patients|employees|"
+            + r" (?:[\w-]+ )?(?:customers|users|accounts|orders|invoices|files|patients|employees|"
             r"records|wallets|rows|devices|units|buildings|requests|transactions|downloads|"
             r"refunds|charges|payments|subscriptions|profiles|objects|tickets|people|players|"
             r"tenants|companies|merchants|homes|thermostats|clients|members|messages|emails|"
@@ -1138,6 +1142,13 @@ _NOT_A_SECRET = re.compile(
     r"cancellation|page|pagination|continuation|next|cursor|sync) tokens?\b",
     re.I,
 )
+_NOT_PRODUCTION = re.compile(
+    r"\b(?:local|test|testing|dev|development|staging|sandbox|fake|mock|dummy|sample|seed|"
+    r"fixture|temporary|temp|scratch|demo) (?:test )?(?:database|db|data|tables?|records|files|"
+    r"environment|bucket|copy|accounts?|users?|cluster|instance|server)s?\b",
+    re.I,
+)
+"""Things that are not production assets: the local test database can be truncated."""
 _CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z0-9]+)+\b")
 _SECRET_NAME = re.compile(
     r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential)", re.I
@@ -1149,6 +1160,10 @@ _PAYLOAD = re.compile(
     re.I,
 )
 _SPACES = re.compile(r"[ \t]+")
+_CLAUSE_END = re.compile(
+    r"[.!?;:]+(?=\s|$)|\n|\s[-\u2013\u2014]{1,2}\s|,\s(?=(?:and|but|so|which|because|while|"
+    r"whereas)\b)|\s(?=(?:but|because|whereas)\b)"
+)
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 
 
@@ -1158,6 +1173,7 @@ def mask_mentions(text: str) -> str:
     text = _QUOTED.sub(" QUOTE ", text)
     text = _SINGLE_QUOTED.sub(" QUOTE ", text)
     text = _NOT_A_SECRET.sub(" NAME ", text)
+    text = _NOT_PRODUCTION.sub(" NAME ", text)
     text = _CAMEL.sub(" NAME ", text)
     return _SPACES.sub(" ", _IDENTIFIER.sub(_keep_numbers, text))
 
@@ -1197,15 +1213,31 @@ def assess_harm(lowered: str) -> HarmAssessment:
     assessment = HarmAssessment(
         live=[h for h in hits if h.kind == "live"], calm=[h for h in hits if h.kind == "calm"]
     )
+    clauses = [0] + [m.end() for m in _CLAUSE_END.finditer(lowered)]
     for sentence, found in sorted(by_sentence.items()):
-        hypothetical = "mood.hypothetical" in found
+        moods = {bisect_right(clauses, h.start) for h in found.get("mood.hypothetical", ())}
         for rule in HARM_RULES:
             phrases = _satisfy(rule, found)
             if phrases is None:
                 continue
             event = HarmEvent(rule, phrases, sentence)
+            # a requirement or a condition governs its own clause ("..., if it lapses, nobody
+            # can pay"), not the report next to it ("writes are failing; ... if they restart")
+            damage = _damage_clause(rule, found, clauses)
+            hypothetical = damage in moods if damage is not None else bool(moods)
             (assessment.hypothetical if hypothetical else assessment.events).append(event)
     return assessment
+
+
+def _damage_clause(
+    rule: HarmRule, found: dict[str, list[Hit]], clauses: Sequence[int]
+) -> int | None:
+    """The clause of the rule's damage (or last) concept found in the sentence."""
+    for options in reversed(rule.needs):
+        for concept in sorted(options):
+            if concept in found:
+                return bisect_right(clauses, found[concept][0].start)
+    return None
 
 
 def _hits(lowered: str, starts: Sequence[int]) -> list[Hit]:

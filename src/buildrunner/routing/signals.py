@@ -64,7 +64,7 @@ class Signal:
             declared, body = _declared_stems(pattern)
             for branch in [body] if declared else _expand(body):
                 stems = declared or _stems(branch)
-                parts.append((stems, re.compile(rf"(?:{branch})(?![\w])")))
+                parts.append((stems, re.compile(rf"(?:{branch})(?:(?<=\W)|(?!\w))")))
                 expanded.append(pattern if declared else branch)
         object.__setattr__(self, "expanded", tuple(expanded))
         object.__setattr__(self, "parts", tuple(parts))
@@ -356,7 +356,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"architecture|system|sync|pipeline|layer|format|scheme|strategy|flow)",
             r"read models?",
             r"federat\w+",
-            r"(?:extract|split|pull|move|carve) (?:\S+ ){0,6}into (?:its|their) own (?:\S+ )?"
+            r"(?:extract|split|pull|move|carve) (?:\S+ ){0,8}into (?:its|their) own (?:\S+ )?"
             r"(?:service|repo|repository|package|database|microservice|deployable)",
             r"(?:cdc|change data capture|debezium)",
             r"(?:write|draft|prepare) (?:a |an |the )?(?:proposal|design|rfc|plan|spec|"
@@ -617,7 +617,7 @@ SIGNALS: tuple[Signal, ...] = (
         "a contained feature",
         1.0,
         (
-            r"(?:add|adds|adding|expose|show|display|introduce|create|build) (?:a |an |the )?"
+            r"(?:add|adds|adding|expose|introduce|create|build) (?:a |an |the )?"
             r"(?:new )?(?:\S+ ){0,3}(?:endpoint|option|page|button|field|"
             r"filter|export|import|setting|command|subcommand|validation|pagination|cache|caching|"
             r"retries|rate limit(?:ing)?|support|feature|toggle|workflow|check|report|column|"
@@ -665,7 +665,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"refactor\w*",
             r"garbled",
             r"crash\w*",
-            r"broken",
+            r"broken(?! (?:\S+ ){0,3}(?:links?|anchors?|hrefs?)\b)",
             r"doesn't work",
             r"does not work",
             r"returns nothing",
@@ -758,7 +758,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"{.md}\w+\.md",
             r"docs",
             r"documentation",
-            r"(?:broken|dead|outdated) links?",
+            r"(?:broken|dead|outdated|wrong) (?:\S+ ){0,3}(?:links?|anchors?|hrefs?)",
             r"(?:add|update|fix|replace|change) (?:a |the |an )?(?:\S+ ){0,2}links? (?:to|in|for)",
             r"help (?:text|string|message|output)",
             r"translations?",
@@ -802,6 +802,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"content-type",
             r"text/plain",
             r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens|order)",
+            r"(?:change|update|adjust|tweak|fix) (?:the )?(?:\S+ )?(?:colou?r|font|font size|"
+            r"padding|margin|spacing|icon|border|shadow|background|alignment)s? (?:of|on|for|in|to)",
             r"(?:update|change|set) (?:the )?(?:\S+ )?version (?:\S+ ){0,3}(?:from|to)",
             r"current year",
             r"(?:set|change) (?:the )?(?:default )?(?:\S+ ){0,3}to \S+ instead of \S+",
@@ -849,6 +851,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:add|write) a (?:unit )?test for",
             r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated|commented-out|"
             r"commented out|obsolete|leftover|debug|stray)",
+            r"(?:remove|delete|drop) (?:the )?(?:\S+ ){0,4}(?:debug|leftover|stray|unused|dead) "
+            r"(?:line|lines|code|statement|call|print|log|logging|comment)",
             r"(?:trailing )?(?:newline|whitespace|indentation)",
             r"dead (?:code|since)",
             r"alphabetical\w*",
