@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from buildrunner.routing.signals import Signal, SignalIndex, is_negated, negated_inside
 
-_NUM = r"(?:~ ?|about |around |over |roughly |nearly |almost |some )?\d[\d,.]*\s?(?:k|m|%)?"
+_NUM = r"\d[\d,.]*\s?(?:k|m|%)?"
 _PARTY = (
     r"(?:customers?|users?|patients?|clients?|members?|tenants?|accounts?|employees?|players?|"
     r"partners?|subscribers?|merchants?|students?|people|persons?|person|residents?|drivers?|"
@@ -224,7 +224,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"machinery",
             r"vehicles?",
             r"drones?",
-            r"(?:near[- ])?collisions?",
+            r"(?:collisions?|near[- ]collisions?)",
             r"near[- ]miss\w*",
             r"injur\w+",
             r"overheat\w*",
@@ -247,8 +247,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"streams?|videos?|playback|listings?|products?|shipments?|parcels?|labels?|"
             r"notifications?|messages?|emails?|sends?|deliveries|webhooks?|syncs?|uploads?|"
             r"downloads?|jobs?|builds?|deploys?|pages?|screens?)",
-            r"{0,1,2,3,4,5,6,7,8,9}(?:~ ?|about |around |over |roughly |nearly |almost )?"
-            r"(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?" + _PARTY,
+            r"{0,1,2,3,4,5,6,7,8,9}(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?" + _PARTY,
             r"(?:hundreds|thousands|millions) of " + _PARTY,
             r"(?:nobody|no one|no-one|none of (?:our|the) \w+)",
             r"{%}\d+(?:\.\d+)? ?% of",
@@ -531,6 +530,8 @@ CONCEPTS: tuple[Signal, ...] = (
         2.0,
         (
             r"data (?:loss|corruption|is corrupt\w*|is gone|is lost)",
+            r"{deleted,wiped,lost,purged,dropped,truncated,erased,overwritten,corrupt,destroyed,"
+            r"removed,clobbered,nuked,gone}"
             r"(?:was|were|is|are|been|got|get|gets|have|has|had) (?:\S+ )?(?:deleted|wiped|"
             r"lost|purged|dropped|truncated|erased|overwritten|corrupted|destroyed|removed|"
             r"clobbered|nuked|gone|corrupt)",
@@ -538,7 +539,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"truncates|erased|destroyed|overwrote|overwrites|corrupted|corrupts|lost|nuked) "
             r"(?:the |all |our |every |their |his |her |its |both |about |around |over |~ ?|some |"
             r"roughly |nearly |half |most |\d[\d,.]*k?)",
-            r"(?:are|is) (?:now |all )?(?:gone|lost|corrupt|corrupted|unrecoverable)",
+            r"{gone,lost,corrupt,unrecoverable}(?:are|is) (?:now |all )?(?:gone|lost|corrupt|"
+            r"corrupted|unrecoverable)",
             r"(?:all|both|every) (?:\S+ ){0,6}(?:are|is) gone",
             r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files|updates|"
             r"messages|events|payments)",
@@ -586,7 +588,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"miscalculat\w+",
             r"mis-?(?:charged|billed|priced|routed|attributed|assigned|labell?ed|matched|"
             r"reported|applied)",
-            r"{0,1,2,3,4,5,6,7,8,9}\d+ ?x (?:larger|higher|more|bigger|too)",
+            r"{x larger,x higher,x more,x bigger,x too}\d+ ?x (?:larger|higher|more|bigger|too)",
             r"too (?:much|high|low|many)",
             r"overcharg\w+",
             r"undercharg\w+",
@@ -604,7 +606,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"recorded|rolled back|roll back)",
             r"still (?:being )?(?:charged|billed|debited|get|gets|getting|receiv\w+|sent|active|"
             r"valid|there|stored|present|listed|visible|accessible|running)",
-            r"(?:is|are|was|were|been) missing",
+            r"{missing}(?:is|are|was|were|been) missing",
             r"missing (?:all|every|the|some|\d)",
             r"zero ?%",
             r"{0%,0 %}0 ?%",
@@ -614,12 +616,13 @@ CONCEPTS: tuple[Signal, ...] = (
             r"skip(?:s|ped|ping)",
             r"stale",
             r"for real money",
-            r"(?:was|were|is|are) (?:\S+ )?(?:supposed|meant|intended|expected) to",
+            r"{supposed,meant,intended,expected}(?:was|were|is|are) (?:\S+ )?(?:supposed|meant|"
+            r"intended|expected) to",
             r"should (?:only )?(?:have been|be|apply|go)",
             r"double[- ]count\w*",
             r"(?:over|under)[- ]?(?:collect\w*|pa(?:y|id|ying|yment)|report\w*|stat\w+)",
             r"(?:blank|empty)",
-            r"(?:auto-?)?reject(?:ed|s|ing)",
+            r"(?:auto-?reject|reject)(?:ed|s|ing)",
             r"round(?:s|ed|ing)? (?:\S+ ){0,4}(?:up|down)",
             r"(?:setting|set|sets|changed|changing|overwrote|overwriting|reset|resetting) (?:\S+ )"
             r"{0,2}(?:everyone's|everybody's|all users'|every user's|all customers'|all) (?:\S+ )"
@@ -723,7 +726,7 @@ CONCEPTS: tuple[Signal, ...] = (
         "happening in production",
         1.0,
         (
-            r"(?:in|on|against|from|hitting) (?:the )?(?:production|prod)",
+            r"{prod}(?:in|on|against|from|hitting) (?:the )?(?:production|prod)",
             r"(?:production|prod) (?:data|database|db|traffic|users|customers|cluster|context|"
             r"environment|api|servers?|incident|outage|issue|bug)",
             r"live (?:servers?|site|system|traffic|data|environment|players|users|customers)",
@@ -750,11 +753,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"sunday|night|week)",
             r"since (?:early |mid-?|late |the end of |the start of )(?:january|february|march|"
             r"april|may|june|july|august|september|october|november|december|20\d\d|last \w+)",
-            r"(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|five|six|"
+            r"{last,past}(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|five|six|"
             r"many) (?:minutes|hours|days|weeks|months|years|pay runs|billing cycles)",
             r"(?:has|have) been (?:\S+ ){0,5}for (?:about |over |almost |nearly |~ ?)?(?:\d+|a few"
             r"|several|two|three|four|five|six|many) (?:minutes|hours|days|weeks|months|years)",
-            r"{0,1,2,3,4,5,6,7,8,9}\d+ (?:minutes|hours|days|weeks|months) ago",
+            r"{ ago}\d+ (?:minutes|hours|days|weeks|months) ago",
             r"(?:few|several|two|three|couple of) (?:minutes|hours|days|weeks|months) ago",
             r"(?:released|deployed|shipped|rolled out|published|went out) (?:\S+ ){0,2}"
             r"(?:yesterday|today|tonight|this morning|last night|last week|on \w+day|\w+day|"
@@ -784,7 +787,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"pm))",
             r"(?:has|have) been (?:\S+ )?(?:happening|going on|running|failing|writing|sending|"
             r"charging|issuing|accepting|leaking|exposing|broken|live|public|down)",
-            r"(?:are|is) (?:still |now |currently )?being",
+            r"{being}(?:are|is) (?:still |now |currently )?being",
             r"(?:currently|right now|at the moment|as we speak|ongoing|still happening|"
             r"still going on|so far|to date|keeps? happening)",
         ),
@@ -849,7 +852,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"cards|certificates|sessions|shipments|bookings|appointments|claims|loans|"
             r"double charges|complaints|weekly downloads|installs|organi[sz]ations|"
             r"participants|students|adoption)",
-            r"{0,1,2,3,4,5,6,7,8,9}\d+(?:\.\d+)? ?% (?:of (?:our |the |all )?)?(?:\S+ )?"
+            r"{%}\d+(?:\.\d+)? ?% (?:of (?:our |the |all )?)?(?:\S+ )?"
             r"(?:users|customers|orders|traffic|requests|devices|thermostats|units|accounts|"
             r"adoption|players|installs|sessions|logins|payments|checkouts)",
             r"(?:hundreds|thousands|millions|dozens|tens of thousands) of",
@@ -870,7 +873,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"end of (?:day|week|month|quarter))",
             r"(?:we have|have|has) until (?:the \d+\w*|monday|tuesday|wednesday|thursday|friday|"
             r"saturday|sunday|tomorrow|tonight|end of|\w+ \d+)",
-            r"{0,1,2,3,4,5,6,7,8,9}\d+ days (?:left|to respond|to comply|to fix|to report)",
+            r"{ days }\d+ days (?:left|to respond|to comply|to fix|to report)",
             r"(?:two|three|five|seven|ten) days (?:left|to respond|to comply|to fix|to report)",
             r"(?:runs|run|is due|goes out|closes|starts) (?:again )?(?:on )?(?:today|tonight|"
             r"tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|at \d)",
@@ -878,7 +881,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:starts|kicks off|begins|goes out|go out|closes|launches|expires|lapses|is due) "
             r"(?:\S+ ){0,3}(?:in|within) (?:\d+|a few|two|one) (?:minutes|hours)",
             r"(?:go|goes|went) out with (?:the )?(?:\S+ ){0,3}(?:batch|run|payroll|release|mailing)",
-            r"{0,1,2,3,4,5,6,7,8,9}\d+ days (?:before|until) (?:public )?(?:disclosure|publication)",
+            r"{disclos,publicat}\d+ days (?:before|until) (?:public )?(?:disclosure|publication)",
             r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
             r"the (?:renewal|billing|payroll|nightly) \w+)",
             r"(?:every minute|every hour) counts",
@@ -944,7 +947,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:planned|planning|scheduled|slated|targeted|aiming) for",
             r"(?:not scheduled|unscheduled) (?:before|until)",
             r"(?:next|coming) (?:quarter|half|year|cycle)",
-            r"(?:in|for|during) (?:q[1-4]|h[12])",
+            r"{q1,q2,q3,q4,h1,h2}(?:in|for|during) (?:q[1-4]|h[12])",
             r"(?:upcoming|future|next year's) (?:audit|release|contracts?|launch|review)",
             r"before (?:launch|go-?live|we launch|the launch|general availability|ga)",
             r"follow[- ]?ups? (?:from|to|for) (?:the |an? )?(?:inc|incident|postmortem|"
@@ -972,10 +975,10 @@ CONCEPTS: tuple[Signal, ...] = (
             r"could (?:potentially|theoretically|in theory|eventually|someday|one day|lead to|"
             r"allow|let|result in|cause)",
             r"(?:potential|potentially|theoretical|theoretically|hypothetical\w*)",
-            r"(?:to|and|will|would|should|must|can|could|helps?|help to|in order to) prevent",
+            r"{prevent}(?:to|and|will|would|should|must|can|could|helps?|help to|in order to) prevent",
             r"prevent (?:future|further|this|that|it|such|any|similar|regressions?|accidental)",
             r"prevention",
-            r"(?:to|and) avoid",
+            r"{avoid}(?:to|and) avoid",
             r"ensure\w*",
             r"make sure",
             r"(?:must|should|shall|may) (?:not|never)",
@@ -1081,6 +1084,11 @@ HARM_RULES: tuple[HarmRule, ...] = (
 )
 """Which combinations of concepts are harm. Ids are permanent."""
 
+_ORDERED = {options: tuple(sorted(options)) for rule in HARM_RULES for options in rule.needs}
+_DAMAGES = frozenset(options for rule in HARM_RULES for options in rule.needs[-1:])
+_DAMAGES = frozenset(c for options in _DAMAGES for c in options)
+"""Concepts a harm rule needs last: a sentence without one of them holds no event."""
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -1142,6 +1150,8 @@ _NOT_A_SECRET = re.compile(
     r"cancellation|page|pagination|continuation|next|cursor|sync) tokens?\b",
     re.I,
 )
+_NOT_PRODUCTION_WORDS = ("local", "test", "dev", "staging", "sandbox", "fake", "mock", "dummy",
+                         "sample", "seed", "fixture", "temp", "scratch", "demo")
 _NOT_PRODUCTION = re.compile(
     r"\b(?:local|test|testing|dev|development|staging|sandbox|fake|mock|dummy|sample|seed|"
     r"fixture|temporary|temp|scratch|demo) (?:test )?(?:database|db|data|tables?|records|files|"
@@ -1172,8 +1182,11 @@ def mask_mentions(text: str) -> str:
     text = _INLINE_CODE.sub(_inline_code, text)
     text = _QUOTED.sub(" QUOTE ", text)
     text = _SINGLE_QUOTED.sub(" QUOTE ", text)
-    text = _NOT_A_SECRET.sub(" NAME ", text)
-    text = _NOT_PRODUCTION.sub(" NAME ", text)
+    lowered = text.lower()
+    if "token" in lowered:
+        text = _NOT_A_SECRET.sub(" NAME ", text)
+    if any(word in lowered for word in _NOT_PRODUCTION_WORDS):
+        text = _NOT_PRODUCTION.sub(" NAME ", text)
     text = _CAMEL.sub(" NAME ", text)
     return _SPACES.sub(" ", _IDENTIFIER.sub(_keep_numbers, text))
 
@@ -1215,6 +1228,8 @@ def assess_harm(lowered: str) -> HarmAssessment:
     )
     clauses = [0] + [m.end() for m in _CLAUSE_END.finditer(lowered)]
     for sentence, found in sorted(by_sentence.items()):
+        if not any(c in _DAMAGES for c in found):
+            continue
         moods = {bisect_right(clauses, h.start) for h in found.get("mood.hypothetical", ())}
         for rule in HARM_RULES:
             phrases = _satisfy(rule, found)
@@ -1262,7 +1277,7 @@ def _hits(lowered: str, starts: Sequence[int]) -> list[Hit]:
 def _satisfy(rule: HarmRule, found: dict[str, list[Hit]]) -> tuple[str, ...] | None:
     phrases: list[str] = []
     for options in rule.needs:
-        hit = next((found[c][0] for c in sorted(options) if c in found), None)
+        hit = next((found[c][0] for c in _ORDERED[options] if c in found), None)
         if hit is None:
             return None
         phrases.append(hit.phrase.strip())

@@ -53,13 +53,8 @@ _PLACES = (
     r"lines|snapshots|references|imports|calls|instances|spots|locations|flags|keys|"
     r"translations|icons|assets|rules|checks|statements"
 )
-_NUMBER = (
-    r"(?<![\w.$€£-])(?:~ ?|about |around |over |roughly |nearly |almost |some |approx\.? )?"
-    r"(\d[\d,]*(?:\.\d+)?\s?k?|" + "|".join(_WORDS) + r")"
-)
-_COUNT = re.compile(
-    _NUMBER
-    + r"[ -](?:[\w-]+ ){0,2}?(?:("
+_TAIL = (
+    r"[ -](?:[\w-]+ ){0,2}?(?:("
     + _SYSTEMS
     + r")|("
     + _UNITS
@@ -67,6 +62,8 @@ _COUNT = re.compile(
     + _PLACES
     + r"))\b"
 )
+_COUNT = re.compile(r"(\d(?<![\w.$€£-]\d)[\d,]*(?:\.\d+)?\s?k?)" + _TAIL)
+_WORD_COUNT = re.compile(r"\b(" + "|".join(_WORDS) + r")" + _TAIL)
 _LINES = re.compile(r"(\d[\d,]*\s?k?)[ -]lines?\b")
 _VERSION = re.compile(
     r"(?<![\w.])v?(\d+)(?:\.(\d+|x))?(?:\.\d+)*(?:[ -](?:lts|ga))?\s*(?:->|→|=>|to)\s*"
@@ -118,7 +115,10 @@ def scope_reasons(lowered: str) -> list[ScopeFinding]:
     """Counts of things touched and major version jumps in a lower-cased text."""
     findings: list[ScopeFinding] = []
     best: tuple[float, str] = (0.0, "")
-    for match in _COUNT.finditer(lowered):
+    matches = list(_COUNT.finditer(lowered))
+    if any(word in lowered for word in _WORDS):
+        matches += _WORD_COUNT.finditer(lowered)
+    for match in matches:
         number = _value(match.group(1))
         tier = next(i for i, group in enumerate(match.groups()[1:]) if group)
         points = _count_points(number, tier)

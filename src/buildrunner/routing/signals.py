@@ -160,13 +160,20 @@ def _stems(pattern: str) -> tuple[str, ...] | None:
                 return None
             stems.extend(inner)
         return tuple(stems) or None
-    letters = re.match(r"[a-z0-9][a-z0-9'-]*", pattern)
+    letters = _LITERAL.match(pattern)
     if letters is None:
         return None
-    stem = letters.group(0)
-    if pattern[len(stem) : len(stem) + 1] in ("?", "*", "{"):
-        stem = stem[:-1]
+    run = letters.group(0)
+    words = run.split(" ")
+    if pattern[len(run) : len(run) + 1] in ("?", "*", "{"):
+        words[-1] = words[-1][:-1]
+    # every word of a literal run starts a word of the text: index the longest (the rarest,
+    # usually: "the wrong" is looked up by "wrong", not by "the")
+    stem = max(reversed(words), key=len)
     return (stem,) if len(stem) >= 2 else None
+
+
+_LITERAL = re.compile(r"[a-z0-9][a-z0-9'-]*(?: [a-z0-9][a-z0-9'-]*)*")
 
 
 def _escaped(pattern: str, index: int) -> bool:
@@ -187,16 +194,19 @@ def _split_top(body: str) -> list[str]:
     return branches
 
 
+_WORDS = re.compile(r"[\w']+")
+
+
 def negated_inside(phrase: str) -> bool:
     """Whether a matched phrase negates itself after its first word ("keys are never logged")."""
-    words = re.findall(r"[\w']+", phrase.lower())[1:]
+    words = _WORDS.findall(phrase.lower())[1:]
     return bool(_NEGATION.search(" ".join(words)))
 
 
 def is_negated(text: str, start: int, *, after: int = 0) -> bool:
     """Whether one of the three words before `start` (and after `after`) is a negation."""
     window = text[max(0, start - 40, after) : start]
-    words = re.findall(r"[\w']+", window.lower())[-3:]
+    words = _WORDS.findall(window.lower())[-3:]
     return bool(_NEGATION.search(" ".join(words)))
 
 
@@ -344,7 +354,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"event[- ]sourc\w+",
             r"cqrs",
             r"sagas?",
-            r"(?:transactional )?outbox",
+            r"outbox",
             r"event[- ]driven",
             r"(?:rules?|workflow|policy|pricing|recommendation|search|sync|scheduling) engine",
             r"dsl",
@@ -443,7 +453,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"p9\d+",
             r"p99\.9+",
             r"tail latency",
-            r"(?:lock )?contention",
+            r"(?:contention|lock contention)",
             r"horizontal(?:ly)? scal\w+",
             r"scale (?:out|horizontally)",
             r"cold starts?",
@@ -853,7 +863,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"commented out|obsolete|leftover|debug|stray)",
             r"(?:remove|delete|drop) (?:the )?(?:\S+ ){0,4}(?:debug|leftover|stray|unused|dead) "
             r"(?:line|lines|code|statement|call|print|log|logging|comment)",
-            r"(?:trailing )?(?:newline|whitespace|indentation)",
+            r"(?:newline|whitespace|indentation|trailing newline)",
             r"dead (?:code|since)",
             r"alphabetical\w*",
             r"out of order",
@@ -892,19 +902,24 @@ class SignalIndex:
                         self._anywhere.add(stem)
                     else:
                         self._prefix_stems.add(stem)
-        self._lengths = tuple(sorted({len(stem) for stem in self._prefix_stems}))
+        heads: dict[str, list[str]] = {}
+        for stem in sorted(self._prefix_stems):
+            heads.setdefault(stem[:2], []).append(stem)
+        self._by_head = {head: tuple(stems) for head, stems in heads.items()}
+        self._token_stems: dict[str, tuple[str, ...]] = {}
 
     def present(self, lowered: str) -> set[str]:
         """The stems that occur in the text (at a word start, or anywhere if declared)."""
         found = {stem for stem in self._anywhere if stem in lowered}
-        stems, lengths = self._prefix_stems, self._lengths
+        cache = self._token_stems
+        if len(cache) > _TOKEN_CACHE_SIZE:
+            cache.clear()
         for token in set(_WORD.findall(lowered)):
-            size = len(token)
-            for length in lengths:
-                if length > size:
-                    break
-                if token[:length] in stems:
-                    found.add(token[:length])
+            stems = cache.get(token)
+            if stems is None:
+                heads = self._by_head.get(token[:2], ())
+                stems = cache[token] = tuple(s for s in heads if token.startswith(s))
+            found.update(stems)
         return found
 
     def scan(self, lowered: str) -> list[list[re.Match[str]]]:
@@ -929,6 +944,8 @@ class SignalIndex:
         return found
 
 
+_TOKEN_CACHE_SIZE = 50_000
+"""Words whose stems are remembered (a vocabulary, not texts; cleared when full)."""
 _WORD = re.compile(r"[\w-]+(?:'[\w-]+)*")
 
 
