@@ -265,7 +265,9 @@ def _harm_reasons(assessment: HarmAssessment) -> list[Reason]:
             seen.add(event.rule.id)
             kind = "harm" if event.rule.alone else "risk"
             matched = " + ".join(event.phrases)
-            reasons.append(Reason(event.rule.id, kind, event.rule.reason, matched, event.rule.weight))
+            reasons.append(
+                Reason(event.rule.id, kind, event.rule.reason, matched, event.rule.weight)
+            )
     for event in assessment.hypothetical:
         if event.rule.id not in seen:
             seen.add(event.rule.id)

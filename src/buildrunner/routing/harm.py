@@ -61,7 +61,7 @@ _DATA = (
     r"workspaces?|carts?|bookings?|appointments?|posts?|comments?|products?|listings?|items?|"
     r"inventory|objects?|blobs?|volumes?|disks?|snapshots?|indexes|indices|history)"
 )
-_SECRET = (
+_CREDENTIAL = (
     r"(?:(?:api|access|secret|private|signing|ssh|encryption|master|service[- ]account|deploy|"
     r"license) keys?|keys?|tokens?|secrets?|credentials?|passwords?|passphrases?|"
     r"certificates?|certs?|service[- ]account (?:json|file|key)|connection strings?|dsns?|"
@@ -92,7 +92,7 @@ CONCEPTS: tuple[Signal, ...] = (
         "asset",
         "a credential",
         1.0,
-        (_SECRET,),
+        (_CREDENTIAL,),
     ),
     Signal(
         "asset.money",
@@ -247,7 +247,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"streams?|videos?|playback|listings?|products?|shipments?|parcels?|labels?|"
             r"notifications?|messages?|emails?|sends?|deliveries|webhooks?|syncs?|uploads?|"
             r"downloads?|jobs?|builds?|deploys?|pages?|screens?)",
-            r"{0,1,2,3,4,5,6,7,8,9}(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?" + _PARTY,
+            r"{0,1,2,3,4,5,6,7,8,9}(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?"
+            + _PARTY,
             r"(?:hundreds|thousands|millions) of " + _PARTY,
             r"(?:nobody|no one|no-one|none of (?:our|the) \w+)",
             r"{%}\d+(?:\.\d+)? ?% of",
@@ -421,8 +422,10 @@ CONCEPTS: tuple[Signal, ...] = (
             r"permissions?|admin rights|vpn access)",
             r"(?:without|no) (?:any )?(?:authentication|auth|authori[sz]ation|login|"
             r"permission check|access control)",
-            r"only checks? (?:that )?(?:\S+ ){0,3}(?:logged[- ]in|authenticated|signed[- ]in|a valid)",
-            r"can (?:change|edit|modify|set|raise|approve|grade) (?:their|his|her|its) own (?:\S+ )?"
+            r"only checks? (?:that )?(?:\S+ ){0,3}(?:logged[- ]in|authenticated|signed[- ]in|"
+            r"a valid)",
+            r"can (?:change|edit|modify|set|raise|approve|grade) (?:their|his|her|"
+            r"its) own (?:\S+ )?"
             r"(?:grades?|roles?|permissions?|balances?|prices?|plans?|salar(?:y|ies)|limits?|"
             r"scores?|status|access|invoices?|refunds?)",
             r"(?:deprovisioned|deactivated|removed|terminated|fired|offboarded|deleted|revoked|"
@@ -505,8 +508,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"in (?:plain|clear) ?text",
             r"unencrypted",
             r"hard-?coded (?:\S+ ){0,2}(?:in|into)",
-            r"hard-?coded (?:\S+ )?" + _SECRET,
-            _SECRET + r" (?:is |are |was |were )?hard-?coded",
+            r"hard-?coded (?:\S+ )?" + _CREDENTIAL,
+            _CREDENTIAL + r" (?:is |are |was |were )?hard-?coded",
             r"committed (?:to|in|into)",
             r"pushed (?:\S+ ){0,3}to (?:a |our |the )?(?:public|github|gitlab)",
             r"in (?:the |our )?(?:\S+ ){0,2}(?:bundle|binary|apk|ipa|client code|frontend code)",
@@ -753,7 +756,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"sunday|night|week)",
             r"since (?:early |mid-?|late |the end of |the start of )(?:january|february|march|"
             r"april|may|june|july|august|september|october|november|december|20\d\d|last \w+)",
-            r"{last,past}(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|five|six|"
+            r"{last,past}(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|"
+            r"five|six|"
             r"many) (?:minutes|hours|days|weeks|months|years|pay runs|billing cycles)",
             r"(?:has|have) been (?:\S+ ){0,5}for (?:about |over |almost |nearly |~ ?)?(?:\d+|a few"
             r"|several|two|three|four|five|six|many) (?:minutes|hours|days|weeks|months|years)",
@@ -820,7 +824,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:secret scanning|security) alert",
             r"(?:phoning|calling|processing|handling|entering|fixing|doing|copying) (?:\S+ ){0,3}"
             r"(?:by hand|manually)",
-            r"(?:abuse|fraud|security|trust and safety|soc) team (?:sees|saw|noticed|found|reported|"
+            r"(?:abuse|fraud|security|trust and safety|soc) team (?:sees|saw|noticed|found|"
+            r"reported|"
             r"flagged)",
             r"escalat(?:ed|ion) from",
             r"(?:zendesk|intercom|freshdesk) #?\d+",
@@ -880,12 +885,14 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:auto-?advances|advances|expands|goes) to \d+ ?% at",
             r"(?:starts|kicks off|begins|goes out|go out|closes|launches|expires|lapses|is due) "
             r"(?:\S+ ){0,3}(?:in|within) (?:\d+|a few|two|one) (?:minutes|hours)",
-            r"(?:go|goes|went) out with (?:the )?(?:\S+ ){0,3}(?:batch|run|payroll|release|mailing)",
+            r"(?:go|goes|went) out with (?:the )?(?:\S+ ){0,3}(?:batch|run|payroll|release|"
+            r"mailing)",
             r"{disclos,publicat}\d+ days (?:before|until) (?:public )?(?:disclosure|publication)",
             r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
             r"the (?:renewal|billing|payroll|nightly) \w+)",
             r"(?:every minute|every hour) counts",
-            r"(?:meets|meeting|hearing|review|call|board meeting|committee) (?:is |on |this |next )?"
+            r"(?:meets|meeting|hearing|review|call|board meeting|committee) (?:is |on |this |"
+            r"next )?"
             r"(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday)",
         ),
         negatable=True,
@@ -968,14 +975,16 @@ CONCEPTS: tuple[Signal, ...] = (
             r"if (?:we|it|this|that|they|an? attacker|someone ever|ever)",
             r"if (?:the |a |an |our |any |one )?(?:\S+ ){0,3}(?:is|are|goes|go|becomes|fails|"
             r"dies|crashes|gets) (?:down|unavailable|unreachable|offline|lost|compromised|leaked)",
-            r"(?:fall ?back|fallback|failover|fail over|degrade\w*) (?:\S+ ){0,6}(?:if|when|in case)",
+            r"(?:fall ?back|fallback|failover|fail over|degrade\w*) (?:\S+ ){0,6}(?:if|when|"
+            r"in case)",
             r"what if",
             r"in case",
             r"would",
             r"could (?:potentially|theoretically|in theory|eventually|someday|one day|lead to|"
             r"allow|let|result in|cause)",
             r"(?:potential|potentially|theoretical|theoretically|hypothetical\w*)",
-            r"{prevent}(?:to|and|will|would|should|must|can|could|helps?|help to|in order to) prevent",
+            r"{prevent}(?:to|and|will|would|should|must|can|could|helps?|help to|"
+            r"in order to) prevent",
             r"prevent (?:future|further|this|that|it|such|any|similar|regressions?|accidental)",
             r"prevention",
             r"{avoid}(?:to|and) avoid",
@@ -1068,7 +1077,10 @@ HARM_RULES: tuple[HarmRule, ...] = (
     HarmRule(
         "harm.legal",
         "legal or regulatory exposure",
-        (_any("asset.legal"), _any("damage.wrong", "damage.loss", "damage.exposed", "live.deadline")),
+        (
+            _any("asset.legal"),
+            _any("damage.wrong", "damage.loss", "damage.exposed", "live.deadline"),
+        ),
         alone=False,
         weight=2.0,
     ),
@@ -1077,7 +1089,9 @@ HARM_RULES: tuple[HarmRule, ...] = (
         "people's safety at risk",
         (
             _any("asset.safety"),
-            _any("damage.wrong", "damage.wrong_party", "damage.loss", "damage.down", "damage.blocked"),
+            _any(
+                "damage.wrong", "damage.wrong_party", "damage.loss", "damage.down", "damage.blocked"
+            ),
         ),
         alone=False,
     ),
@@ -1085,8 +1099,7 @@ HARM_RULES: tuple[HarmRule, ...] = (
 """Which combinations of concepts are harm. Ids are permanent."""
 
 _ORDERED = {options: tuple(sorted(options)) for rule in HARM_RULES for options in rule.needs}
-_DAMAGES = frozenset(options for rule in HARM_RULES for options in rule.needs[-1:])
-_DAMAGES = frozenset(c for options in _DAMAGES for c in options)
+_DAMAGES = frozenset(c for rule in HARM_RULES for c in rule.needs[-1])
 """Concepts a harm rule needs last: a sentence without one of them holds no event."""
 
 
@@ -1150,8 +1163,22 @@ _NOT_A_SECRET = re.compile(
     r"cancellation|page|pagination|continuation|next|cursor|sync) tokens?\b",
     re.I,
 )
-_NOT_PRODUCTION_WORDS = ("local", "test", "dev", "staging", "sandbox", "fake", "mock", "dummy",
-                         "sample", "seed", "fixture", "temp", "scratch", "demo")
+_NOT_PRODUCTION_WORDS = (
+    "local",
+    "test",
+    "dev",
+    "staging",
+    "sandbox",
+    "fake",
+    "mock",
+    "dummy",
+    "sample",
+    "seed",
+    "fixture",
+    "temp",
+    "scratch",
+    "demo",
+)
 _NOT_PRODUCTION = re.compile(
     r"\b(?:local|test|testing|dev|development|staging|sandbox|fake|mock|dummy|sample|seed|"
     r"fixture|temporary|temp|scratch|demo) (?:test )?(?:database|db|data|tables?|records|files|"
@@ -1164,9 +1191,11 @@ _SECRET_NAME = re.compile(
     r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential)", re.I
 )
 _PAYLOAD = re.compile(
-    r"\.\./\.\.|/etc/passwd|/etc/shadow|/proc/self|\"alg\"\s*:\s*\"none|alg:\s*none|'\s*or\s+'?1'?\s*=\s*'?1|"
+    r"\.\./\.\.|/etc/passwd|/etc/shadow|/proc/self|\"alg\"\s*:\s*\"none|alg:\s*none|"
+    r"'\s*or\s+'?1'?\s*=\s*'?1|"
     r"<script|javascript:|onerror\s*=|pg_sleep|sleep\(\d|union\s+select|\$\{jndi:|!!python/|"
-    r"__proto__|\{\{\s*7\s*\*\s*7|;\s*(?:cat|id|whoami|curl|wget)\b|\|\s*(?:sh|bash)\b|169\.254\.169\.254",
+    r"__proto__|\{\{\s*7\s*\*\s*7|;\s*(?:cat|id|whoami|curl|wget)\b|\|\s*(?:sh|bash)\b|"
+    r"169\.254\.169\.254",
     re.I,
 )
 _SPACES = re.compile(r"[ \t]+")

@@ -53,15 +53,7 @@ _PLACES = (
     r"lines|snapshots|references|imports|calls|instances|spots|locations|flags|keys|"
     r"translations|icons|assets|rules|checks|statements"
 )
-_TAIL = (
-    r"[ -](?:[\w-]+ ){0,2}?(?:("
-    + _SYSTEMS
-    + r")|("
-    + _UNITS
-    + r")|("
-    + _PLACES
-    + r"))\b"
-)
+_TAIL = r"[ -](?:[\w-]+ ){0,2}?(?:(" + _SYSTEMS + r")|(" + _UNITS + r")|(" + _PLACES + r"))\b"
 _COUNT = re.compile(r"(\d(?<![\w.$€£-]\d)[\d,]*(?:\.\d+)?\s?k?)" + _TAIL)
 _WORD_COUNT = re.compile(r"\b(" + "|".join(_WORDS) + r")" + _TAIL)
 _LINES = re.compile(r"(\d[\d,]*\s?k?)[ -]lines?\b")

@@ -33,7 +33,8 @@ Kind = Literal[
 ]
 
 _NEGATION = re.compile(
-    r"\b(?:no|not|nothing|never|without|none|nor|neither|isn't|wasn't|hasn't|haven't|doesn't|don't|didn't|aren't|n't)\b"
+    r"\b(?:no|not|nothing|never|without|none|nor|neither|isn't|wasn't|hasn't|haven't|doesn't|don't|"
+    r"didn't|aren't|n't)\b"
 )
 
 
@@ -277,7 +278,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"major (?:version )?upgrade",
             r"framework upgrade",
             r"deprecations",
-            r"(?:django|rails|react|angular|vue|spring|python|node|java|postgres(?:ql)?|kubernetes|\.net)"
+            r"(?:django|rails|react|angular|vue|spring|python|node|java|postgres(?:ql)?|kubernetes|"
+            r"\.net)"
             r" \d+(?:\.\d+)? to (?:\S+ )?\d+",
         ),
     ),
@@ -781,7 +783,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"handbook",
             r"codeowners",
             r"\.mailmap",
-            r"(?:header|label|title|heading|button|tooltip|caption) (?:\S+ ){0,2}(?:says|reads|shows) "
+            r"(?:header|label|title|heading|button|tooltip|caption) (?:\S+ ){0,2}(?:says|reads|"
+            r"shows) "
             r"\"[^\"]{1,40}\"",
             r"wiki (?:page|entry)",
             r"footer",
@@ -797,7 +800,8 @@ SIGNALS: tuple[Signal, ...] = (
         "change of one value",
         2.0,
         (
-            r"(?:change|increase|decrease|raise|lower|reduce|bump|set) (?:the )?(?:default |max |min )?"
+            r"(?:change|increase|decrease|raise|lower|reduce|bump|set) (?:the )?(?:default |max |"
+            r"min )?"
             r"(?:\S+ ){0,6}from \S+ to \S+",
             r"(?:label|text|title|heading|wording|copy|tooltip|placeholder|caption) "
             r"(?:\S+ ){0,2}to \"[^\"]+\"",
@@ -813,7 +817,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"text/plain",
             r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens|order)",
             r"(?:change|update|adjust|tweak|fix) (?:the )?(?:\S+ )?(?:colou?r|font|font size|"
-            r"padding|margin|spacing|icon|border|shadow|background|alignment)s? (?:of|on|for|in|to)",
+            r"padding|margin|spacing|icon|border|shadow|background|alignment)s? (?:of|on|for|in|"
+            r"to)",
             r"(?:update|change|set) (?:the )?(?:\S+ )?version (?:\S+ ){0,3}(?:from|to)",
             r"current year",
             r"(?:set|change) (?:the )?(?:default )?(?:\S+ ){0,3}to \S+ instead of \S+",
