@@ -570,6 +570,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:versioning|backups?) (?:is |are )?(?:off|disabled)",
         ),
         negatable=True,
+        negation_inside=True,
     ),
     Signal(
         "damage.wrong",
@@ -1155,7 +1156,7 @@ class HarmAssessment:
 _INLINE_CODE = re.compile(r"`([^`\n]*)`")
 _QUOTED = re.compile(r"\"[^\"\n]{1,120}\"")
 _IDENTIFIER = re.compile(
-    r"(?<![\w.-])(?:[\w-]*_[\w-]*|[\w-]+(?:\.[\w-]+)+|[\w-]+\(\))(?![\w-])(?:\(\))?"
+    r"(?<![\w.-])(?:[\w-]+(?:\.[\w-]+)+|[\w-]*_[\w-]*|[\w-]+\(\))(?![\w-])(?:\(\))?"
 )
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'[^'\n]{2,60}'(?![\w'])")
 _NOT_A_SECRET = re.compile(
@@ -1198,6 +1199,7 @@ _PAYLOAD = re.compile(
     r"169\.254\.169\.254",
     re.I,
 )
+_PLACEHOLDERS = frozenset({"_code_", "_quote_", "_name_"})
 _SPACES = re.compile(r"[ \t]+")
 _CLAUSE_END = re.compile(
     r"[.!?;:]+(?=\s|$)|\n|\s[-\u2013\u2014]{1,2}\s|,\s(?=(?:and|but|so|which|because|while|"
@@ -1209,14 +1211,14 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 def mask_mentions(text: str) -> str:
     """Replace mentions (code, identifiers, quoted strings) with a neutral word."""
     text = _INLINE_CODE.sub(_inline_code, text)
-    text = _QUOTED.sub(" QUOTE ", text)
-    text = _SINGLE_QUOTED.sub(" QUOTE ", text)
+    text = _QUOTED.sub(" _quote_ ", text)
+    text = _SINGLE_QUOTED.sub(" _quote_ ", text)
     lowered = text.lower()
     if "token" in lowered:
-        text = _NOT_A_SECRET.sub(" NAME ", text)
+        text = _NOT_A_SECRET.sub(" _name_ ", text)
     if any(word in lowered for word in _NOT_PRODUCTION_WORDS):
-        text = _NOT_PRODUCTION.sub(" NAME ", text)
-    text = _CAMEL.sub(" NAME ", text)
+        text = _NOT_PRODUCTION.sub(" _name_ ", text)
+    text = _CAMEL.sub(" _name_ ", text)
     return _SPACES.sub(" ", _IDENTIFIER.sub(_keep_numbers, text))
 
 
@@ -1228,17 +1230,19 @@ def _inline_code(match: re.Match[str]) -> str:
         return " attack payload "
     if " " in code.strip():
         return f" {code} "
-    return " secret " if _SECRET_NAME.search(code) else " CODE "
+    return " secret " if _SECRET_NAME.search(code) else " _code_ "
 
 
 def _keep_numbers(match: re.Match[str]) -> str:
     token = match.group(0)
+    if token in _PLACEHOLDERS:
+        return token
     if _SECRET_NAME.search(token):
         return " secret "  # `DOCKERHUB_TOKEN`, `stripe_api_key`: a credential, named
     # numbers (1,200.50, v5.0, 3.12) and abbreviations (e.g.) are not identifiers
-    if re.fullmatch(r"v?[\d.,]+%?|(?:[a-z]\.){2,}|[a-z]{1,4}\.", token, re.I):
+    if re.fullmatch(r"v?[\d.,]+%?|[a-z](?:\.[a-z])+\.?|[a-z]{1,4}\.", token, re.I):
         return token
-    return " NAME "
+    return " _name_ "
 
 
 INDEX = SignalIndex(CONCEPTS)

@@ -33,8 +33,8 @@ Kind = Literal[
 ]
 
 _NEGATION = re.compile(
-    r"\b(?:no|not|nothing|never|without|none|nor|neither|isn't|wasn't|hasn't|haven't|doesn't|don't|"
-    r"didn't|aren't|n't)\b"
+    r"\b(?:no|not|nothing|never|without|none|nor|neither|cannot|isn't|wasn't|hasn't|haven't|"
+    r"doesn't|don't|didn't|aren't|weren't|won't|can't|couldn't|shouldn't|mustn't|n't)\b"
 )
 
 
@@ -196,6 +196,10 @@ def _split_top(body: str) -> list[str]:
 
 
 _WORDS = re.compile(r"[\w']+")
+_NEGATED_SUBJECT = re.compile(
+    r"\b(?:no|none of the|not a single|not one|nothing)(?: [\w']+){0,3} (?:was|were|is|are|has "
+    r"been|have been|got|gets|had been)$"
+)
 
 
 def negated_inside(phrase: str) -> bool:
@@ -205,10 +209,14 @@ def negated_inside(phrase: str) -> bool:
 
 
 def is_negated(text: str, start: int, *, after: int = 0) -> bool:
-    """Whether one of the three words before `start` (and after `after`) is a negation."""
-    window = text[max(0, start - 40, after) : start]
-    words = _WORDS.findall(window.lower())[-3:]
-    return bool(_NEGATION.search(" ".join(words)))
+    """Whether one of the three words before `start` (and after `after`) is a negation, or the
+    words before are a negated subject and a verb ("no customer data was")."""
+    window = text[max(0, start - 60, after) : start]
+    words = _WORDS.findall(window.lower())
+    if _NEGATION.search(" ".join(words[-3:])):
+        return True
+    # "no customer data was exposed": a negated subject before a passive verb
+    return bool(_NEGATED_SUBJECT.search(" ".join(words[-6:])))
 
 
 _W = r"(?:[\w'$.,/-]+\s+)"  # one word and its trailing space, for short gaps: _W{0,3}
@@ -653,7 +661,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"export",
             r"streams?",
             r"permission check",
-            r"(?:sort|filter|group|search) (?:\S+ ){0,2}by",
+            r"(?:sort|sorting|sorted|filter|filtering|group|grouping|search|searching) "
+            r"(?:\S+ ){0,2}by",
             r"must (?:return|support|respect|handle|accept|reject|not fail|be supported)",
             r"edge cases?",
             r"boundary cases?",
@@ -700,6 +709,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"frontend test",
             r"end-to-end tests?",
             r"make it deterministic",
+            r"(?:add|write|include) (?:some |the |a few |more )?(?:unit |integration |regression |"
+            r"api |e2e )?tests",
         ),
     ),
     Signal(
