@@ -90,7 +90,11 @@ def test_a_condition_governs_its_own_clause_only() -> None:
     events, hypothetical, critical = assess(
         "The API is down for everyone since 10:00; if it stays down we would lose orders."
     )
-    assert ("harm.lockout" in events, critical) == (True, True)
+    assert (events, hypothetical, critical) == (
+        {"harm.lockout", "harm.outage"},
+        {"harm.widespread"},  # "we would lose orders": a condition, kept apart
+        True,
+    )
 
 
 @pytest.mark.parametrize(
