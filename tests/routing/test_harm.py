@@ -9,7 +9,7 @@ from buildrunner.routing.harm import CONCEPTS, HARM_RULES, assess_harm, mask_men
 
 
 def assess(text: str) -> tuple[set[str], set[str], bool]:
-    found = assess_harm(mask_mentions(clean_text(text)).lower())
+    found = assess_harm(mask_mentions(clean_text(text)))
     events = {event.rule.id for event in found.events}
     hypothetical = {event.rule.id for event in found.hypothetical}
     return events, hypothetical, found.is_critical
@@ -100,12 +100,12 @@ def test_a_condition_governs_its_own_clause_only() -> None:
 @pytest.mark.parametrize(
     ("text", "masked"),
     [
-        ("Rename `delete_all_users()` now", "Rename _code_ now"),
+        ("Rename `delete_all_users()` now", "rename _code_ now"),
         ("call drop_production_db.sh and purge_all()", "call _name_ and _name_"),
         ('the banner says "Your data was leaked"', "the banner says _quote_"),
         ("the 'data breach response' page", "the _quote_ page"),
         ("print `DOCKERHUB_TOKEN` and stripe_api_key", "print secret and secret"),
-        ("GET `/download?file=../../etc/passwd` works", "GET attack payload works"),
+        ("GET `/download?file=../../etc/passwd` works", "get attack payload works"),
         ("run `kubectl delete ns payments` in prod", "run kubectl delete ns payments in prod"),
         ("version 3.12 and e.g. this", "version 3.12 and e.g. this"),
     ],

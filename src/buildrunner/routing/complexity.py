@@ -223,7 +223,7 @@ def estimate_complexity(
         for signal, found in zip(INDEX.signals, INDEX.scan(lowered), strict=True)
         if (reason := _apply(signal, found, lowered)) is not None
     ]
-    reasons += _harm_reasons(assess_harm(mask_mentions(body).lower()))
+    reasons += _harm_reasons(assess_harm(mask_mentions(body)))
     reasons += [
         Reason(f.signal, f.kind, f.reason, f.matched, f.points) for f in scope_reasons(lowered)
     ]

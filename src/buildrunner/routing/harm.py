@@ -247,8 +247,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"streams?|videos?|playback|listings?|products?|shipments?|parcels?|labels?|"
             r"notifications?|messages?|emails?|sends?|deliveries|webhooks?|syncs?|uploads?|"
             r"downloads?|jobs?|builds?|deploys?|pages?|screens?)",
-            r"{0,1,2,3,4,5,6,7,8,9}(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?"
-            + _PARTY,
+            r"(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?" + _PARTY,
             r"(?:hundreds|thousands|millions) of " + _PARTY,
             r"(?:nobody|no one|no-one|none of (?:our|the) \w+)",
             r"{%}\d+(?:\.\d+)? ?% of",
@@ -533,8 +532,6 @@ CONCEPTS: tuple[Signal, ...] = (
         2.0,
         (
             r"data (?:loss|corruption|is corrupt\w*|is gone|is lost)",
-            r"{deleted,wiped,lost,purged,dropped,truncated,erased,overwritten,corrupt,destroyed,"
-            r"removed,clobbered,nuked,gone}"
             r"(?:was|were|is|are|been|got|get|gets|have|has|had) (?:\S+ )?(?:deleted|wiped|"
             r"lost|purged|dropped|truncated|erased|overwritten|corrupted|destroyed|removed|"
             r"clobbered|nuked|gone|corrupt)",
@@ -542,7 +539,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"truncates|erased|destroyed|overwrote|overwrites|corrupted|corrupts|lost|nuked) "
             r"(?:the |all |our |every |their |his |her |its |both |about |around |over |~ ?|some |"
             r"roughly |nearly |half |most |\d[\d,.]*k?)",
-            r"{gone,lost,corrupt,unrecoverable}(?:are|is) (?:now |all )?(?:gone|lost|corrupt|"
+            r"(?:are|is) (?:now |all )?(?:gone|lost|corrupt|"
             r"corrupted|unrecoverable)",
             r"(?:all|both|every) (?:\S+ ){0,6}(?:are|is) gone",
             r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files|updates|"
@@ -592,7 +589,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"miscalculat\w+",
             r"mis-?(?:charged|billed|priced|routed|attributed|assigned|labell?ed|matched|"
             r"reported|applied)",
-            r"{x larger,x higher,x more,x bigger,x too}\d+ ?x (?:larger|higher|more|bigger|too)",
+            r"\d+ ?x (?:larger|higher|more|bigger|too)",
             r"too (?:much|high|low|many)",
             r"overcharg\w+",
             r"undercharg\w+",
@@ -610,7 +607,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"recorded|rolled back|roll back)",
             r"still (?:being )?(?:charged|billed|debited|get|gets|getting|receiv\w+|sent|active|"
             r"valid|there|stored|present|listed|visible|accessible|running)",
-            r"{missing}(?:is|are|was|were|been) missing",
+            r"(?:is|are|was|were|been) missing",
             r"missing (?:all|every|the|some|\d)",
             r"zero ?%",
             r"{0%,0 %}0 ?%",
@@ -620,7 +617,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"skip(?:s|ped|ping)",
             r"stale",
             r"for real money",
-            r"{supposed,meant,intended,expected}(?:was|were|is|are) (?:\S+ )?(?:supposed|meant|"
+            r"(?:was|were|is|are) (?:\S+ )?(?:supposed|meant|"
             r"intended|expected) to",
             r"should (?:only )?(?:have been|be|apply|go)",
             r"double[- ]count\w*",
@@ -730,7 +727,7 @@ CONCEPTS: tuple[Signal, ...] = (
         "happening in production",
         1.0,
         (
-            r"{prod}(?:in|on|against|from|hitting) (?:the )?(?:production|prod)",
+            r"(?:in|on|against|from|hitting) (?:the )?(?:production|prod)",
             r"(?:production|prod) (?:data|database|db|traffic|users|customers|cluster|context|"
             r"environment|api|servers?|incident|outage|issue|bug)",
             r"live (?:servers?|site|system|traffic|data|environment|players|users|customers)",
@@ -757,12 +754,12 @@ CONCEPTS: tuple[Signal, ...] = (
             r"sunday|night|week)",
             r"since (?:early |mid-?|late |the end of |the start of )(?:january|february|march|"
             r"april|may|june|july|august|september|october|november|december|20\d\d|last \w+)",
-            r"{last,past}(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|"
+            r"(?:for|over|in) the (?:last|past) (?:\d+|a few|several|two|three|four|"
             r"five|six|"
             r"many) (?:minutes|hours|days|weeks|months|years|pay runs|billing cycles)",
             r"(?:has|have) been (?:\S+ ){0,5}for (?:about |over |almost |nearly |~ ?)?(?:\d+|a few"
             r"|several|two|three|four|five|six|many) (?:minutes|hours|days|weeks|months|years)",
-            r"{ ago}\d+ (?:minutes|hours|days|weeks|months) ago",
+            r"\d+ (?:minutes|hours|days|weeks|months) ago",
             r"(?:few|several|two|three|couple of) (?:minutes|hours|days|weeks|months) ago",
             r"(?:released|deployed|shipped|rolled out|published|went out) (?:\S+ ){0,2}"
             r"(?:yesterday|today|tonight|this morning|last night|last week|on \w+day|\w+day|"
@@ -792,7 +789,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"pm))",
             r"(?:has|have) been (?:\S+ )?(?:happening|going on|running|failing|writing|sending|"
             r"charging|issuing|accepting|leaking|exposing|broken|live|public|down)",
-            r"{being}(?:are|is) (?:still |now |currently )?being",
+            r"(?:are|is) (?:still |now |currently )?being",
             r"(?:currently|right now|at the moment|as we speak|ongoing|still happening|"
             r"still going on|so far|to date|keeps? happening)",
         ),
@@ -848,9 +845,8 @@ CONCEPTS: tuple[Signal, ...] = (
         "many already affected",
         1.0,
         (
-            r"{0,1,2,3,4,5,6,7,8,9}" + _NUM + r" (?:[\w-]+ )?" + _PARTY,
-            r"{0,1,2,3,4,5,6,7,8,9}"
-            + _NUM
+            _NUM + r" (?:[\w-]+ )?" + _PARTY,
+            _NUM
             + r" (?:[\w-]+ )?(?:customers|users|accounts|orders|invoices|files|patients|employees|"
             r"records|wallets|rows|devices|units|buildings|requests|transactions|downloads|"
             r"refunds|charges|payments|subscriptions|profiles|objects|tickets|people|players|"
@@ -879,7 +875,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"end of (?:day|week|month|quarter))",
             r"(?:we have|have|has) until (?:the \d+\w*|monday|tuesday|wednesday|thursday|friday|"
             r"saturday|sunday|tomorrow|tonight|end of|\w+ \d+)",
-            r"{ days }\d+ days (?:left|to respond|to comply|to fix|to report)",
+            r"\d+ days (?:left|to respond|to comply|to fix|to report)",
             r"(?:two|three|five|seven|ten) days (?:left|to respond|to comply|to fix|to report)",
             r"(?:runs|run|is due|goes out|closes|starts) (?:again )?(?:on )?(?:today|tonight|"
             r"tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|at \d)",
@@ -888,7 +884,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:\S+ ){0,3}(?:in|within) (?:\d+|a few|two|one) (?:minutes|hours)",
             r"(?:go|goes|went) out with (?:the )?(?:\S+ ){0,3}(?:batch|run|payroll|release|"
             r"mailing)",
-            r"{disclos,publicat}\d+ days (?:before|until) (?:public )?(?:disclosure|publication)",
+            r"\d+ days (?:before|until) (?:public )?(?:disclosure|publication)",
             r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
             r"the (?:renewal|billing|payroll|nightly) \w+)",
             r"(?:every minute|every hour) counts",
@@ -955,7 +951,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:planned|planning|scheduled|slated|targeted|aiming) for",
             r"(?:not scheduled|unscheduled) (?:before|until)",
             r"(?:next|coming) (?:quarter|half|year|cycle)",
-            r"{q1,q2,q3,q4,h1,h2}(?:in|for|during) (?:q[1-4]|h[12])",
+            r"(?:in|for|during) (?:q[1-4]|h[12])",
             r"(?:upcoming|future|next year's) (?:audit|release|contracts?|launch|review)",
             r"before (?:launch|go-?live|we launch|the launch|general availability|ga)",
             r"follow[- ]?ups? (?:from|to|for) (?:the |an? )?(?:inc|incident|postmortem|"
@@ -984,11 +980,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"could (?:potentially|theoretically|in theory|eventually|someday|one day|lead to|"
             r"allow|let|result in|cause)",
             r"(?:potential|potentially|theoretical|theoretically|hypothetical\w*)",
-            r"{prevent}(?:to|and|will|would|should|must|can|could|helps?|help to|"
+            r"(?:to|and|will|would|should|must|can|could|helps?|help to|"
             r"in order to) prevent",
             r"prevent (?:future|further|this|that|it|such|any|similar|regressions?|accidental)",
             r"prevention",
-            r"{avoid}(?:to|and) avoid",
+            r"(?:to|and) avoid",
             r"ensure\w*",
             r"make sure",
             r"(?:must|should|shall|may) (?:not|never)",
@@ -1160,9 +1156,8 @@ _IDENTIFIER = re.compile(
 )
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'[^'\n]{2,60}'(?![\w'])")
 _NOT_A_SECRET = re.compile(
-    r"\b(?:design|colou?r|css|theme|style|spacing|font|typography|lexer|parser|syntax|"
-    r"cancellation|page|pagination|continuation|next|cursor|sync) tokens?\b",
-    re.I,
+    r"(?:design|colou?r|css|theme|style|spacing|font|typography|lexer|parser|syntax|"
+    r"cancellation|page|pagination|continuation|next|cursor|sync) tokens?\b"
 )
 _NOT_PRODUCTION_WORDS = (
     "local",
@@ -1181,12 +1176,13 @@ _NOT_PRODUCTION_WORDS = (
     "demo",
 )
 _NOT_PRODUCTION = re.compile(
-    r"\b(?:local|test|testing|dev|development|staging|sandbox|fake|mock|dummy|sample|seed|"
+    r"(?:local|test|testing|dev|development|staging|sandbox|fake|mock|dummy|sample|seed|"
     r"fixture|temporary|temp|scratch|demo) (?:test )?(?:database|db|data|tables?|records|files|"
-    r"environment|bucket|copy|accounts?|users?|cluster|instance|server)s?\b",
-    re.I,
+    r"environment|bucket|copy|accounts?|users?|cluster|instance|server)s?\b"
 )
 """Things that are not production assets: the local test database can be truncated."""
+_HAS_CAMEL = re.compile(r"[a-z][A-Z]")
+_HAS_IDENTIFIER = re.compile(r"[\w-][._][\w-]|\(\)")
 _CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z0-9]+)+\b")
 _SECRET_NAME = re.compile(
     r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential)", re.I
@@ -1209,17 +1205,31 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 
 
 def mask_mentions(text: str) -> str:
-    """Replace mentions (code, identifiers, quoted strings) with a neutral word."""
-    text = _INLINE_CODE.sub(_inline_code, text)
-    text = _QUOTED.sub(" _quote_ ", text)
-    text = _SINGLE_QUOTED.sub(" _quote_ ", text)
-    lowered = text.lower()
-    if "token" in lowered:
-        text = _NOT_A_SECRET.sub(" _name_ ", text)
-    if any(word in lowered for word in _NOT_PRODUCTION_WORDS):
-        text = _NOT_PRODUCTION.sub(" _name_ ", text)
-    text = _CAMEL.sub(" _name_ ", text)
-    return _SPACES.sub(" ", _IDENTIFIER.sub(_keep_numbers, text))
+    """The text in lower case, with mentions (code, identifiers, quoted strings, names of things
+    that are not production assets or not credentials) replaced with neutral words."""
+    if "`" in text:
+        text = _INLINE_CODE.sub(_inline_code, text)
+    if '"' in text:
+        text = _QUOTED.sub(" _quote_ ", text)
+    if text.count("'") >= 2:
+        text = _SINGLE_QUOTED.sub(" _quote_ ", text)
+    if _HAS_CAMEL.search(text):
+        text = _CAMEL.sub(" _name_ ", text)
+    text = text.lower()
+    if "token" in text:
+        text = _NOT_A_SECRET.sub(_unless_inside_word, text)
+    if any(word in text for word in _NOT_PRODUCTION_WORDS):
+        text = _NOT_PRODUCTION.sub(_unless_inside_word, text)
+    if _HAS_IDENTIFIER.search(text):
+        text = _IDENTIFIER.sub(_keep_numbers, text)
+    return _SPACES.sub(" ", text)
+
+
+def _unless_inside_word(match: re.Match[str]) -> str:
+    start = match.start()
+    if start and (match.string[start - 1].isalnum() or match.string[start - 1] in "_-"):
+        return match.group(0)
+    return " _name_ "
 
 
 def _inline_code(match: re.Match[str]) -> str:
@@ -1259,11 +1269,14 @@ def assess_harm(lowered: str) -> HarmAssessment:
     assessment = HarmAssessment(
         live=[h for h in hits if h.kind == "live"], calm=[h for h in hits if h.kind == "calm"]
     )
-    clauses = [0] + [m.end() for m in _CLAUSE_END.finditer(lowered)]
+    clauses: list[int] = []
     for sentence, found in sorted(by_sentence.items()):
         if not any(c in _DAMAGES for c in found):
             continue
-        moods = {bisect_right(clauses, h.start) for h in found.get("mood.hypothetical", ())}
+        moods: set[int] = set()
+        if "mood.hypothetical" in found:
+            clauses = clauses or [0] + [m.end() for m in _CLAUSE_END.finditer(lowered)]
+            moods = {bisect_right(clauses, h.start) for h in found["mood.hypothetical"]}
         for rule in HARM_RULES:
             phrases = _satisfy(rule, found)
             if phrases is None:
@@ -1271,21 +1284,15 @@ def assess_harm(lowered: str) -> HarmAssessment:
             event = HarmEvent(rule, phrases, sentence)
             # a requirement or a condition governs its own clause ("..., if it lapses, nobody
             # can pay"), not the report next to it ("writes are failing; ... if they restart")
-            damage = _damage_clause(rule, found, clauses)
-            hypothetical = damage in moods if damage is not None else bool(moods)
+            hypothetical = bool(moods) and _damage_clause(rule, found, clauses) in moods
             (assessment.hypothetical if hypothetical else assessment.events).append(event)
     return assessment
 
 
-def _damage_clause(
-    rule: HarmRule, found: dict[str, list[Hit]], clauses: Sequence[int]
-) -> int | None:
-    """The clause of the rule's damage (or last) concept found in the sentence."""
-    for options in reversed(rule.needs):
-        for concept in sorted(options):
-            if concept in found:
-                return bisect_right(clauses, found[concept][0].start)
-    return None
+def _damage_clause(rule: HarmRule, found: dict[str, list[Hit]], clauses: Sequence[int]) -> int:
+    """The clause of the rule's damage (its last concept) found in the sentence."""
+    concept = next(c for c in _ORDERED[rule.needs[-1]] if c in found)
+    return bisect_right(clauses, found[concept][0].start)
 
 
 def _hits(lowered: str, starts: Sequence[int]) -> list[Hit]:

@@ -58,7 +58,10 @@ _COUNT = re.compile(r"(\d(?<![\w.$€£-]\d)[\d,]*(?:\.\d+)?\s?k?)" + _TAIL)
 _WORD_COUNT = re.compile(r"\b(" + "|".join(_WORDS) + r")" + _TAIL)
 _LINES = re.compile(r"(\d[\d,]*\s?k?)[ -]lines?\b")
 _VERSION = re.compile(
-    r"(?<![\w.])v?(\d+)(?:\.(\d+|x))?(?:\.\d+)*(?:[ -](?:lts|ga))?\s*(?:->|→|=>|to)\s*"
+    # the first digit comes first so that `re` can skip ahead; then: not inside a word or a
+    # dotted number, unless after a "v"
+    r"(\d(?:(?<![\w.]\d)|(?<=[^\w.]v\d)|(?<=^v\d))\d*)(?:\.(\d+|x))?(?:\.\d+)*"
+    r"(?:[ -](?:lts|ga))?\s*(?:->|→|=>|to)\s*"
     r"(?:[a-z][\w.-]* )?v?(\d+)(?:\.(\d+|x))?(?:\.\d+)*(?!\w|\.\d)"
 )
 _BUMP = re.compile(r"\bbump(?:s|ed|ing)?\b")
@@ -108,7 +111,7 @@ def scope_reasons(lowered: str) -> list[ScopeFinding]:
     findings: list[ScopeFinding] = []
     best: tuple[float, str] = (0.0, "")
     matches = list(_COUNT.finditer(lowered))
-    if any(word in lowered for word in _WORDS):
+    if any(f" {word} " in lowered for word in _WORDS):
         matches += _WORD_COUNT.finditer(lowered)
     for match in matches:
         number = _value(match.group(1))
@@ -142,7 +145,11 @@ def scope_reasons(lowered: str) -> list[ScopeFinding]:
 def _list_length(lowered: str) -> int:
     """Items of the longest inline enumeration ("Needs: a, b, c and d"; "touches a, b, c")."""
     best = 0
+    if lowered.count(",") + lowered.count(";") < 2:
+        return 0
     for sentence in _SENTENCE.split(lowered):
+        if sentence.count(",") + sentence.count(";") < 2:
+            continue
         start = _LIST_START.search(sentence)
         if start is None:
             continue
@@ -160,7 +167,8 @@ def _major_jump(lowered: str) -> str | None:
     for match in _VERSION.finditer(lowered):
         old_major, old_minor, new_major, new_minor = match.groups()
         text = match.group(0)
-        if old_minor is None and not text.startswith("v") and "to" in text.split():
+        after_v = match.start() > 0 and lowered[match.start() - 1] == "v"
+        if old_minor is None and not after_v and "to" in text.split():
             continue  # "from 20 to 50" is a value, not a version
         if old_major == new_major and old_major != "0":
             continue

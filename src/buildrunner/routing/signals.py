@@ -88,7 +88,7 @@ class Signal:
                     pos = start + 1
                     continue
                 found.append(hit)
-        found.sort(key=lambda m: m.start())
+        found.sort(key=lambda m: (m.start(), -m.end(), m.group(0)))
         return found
 
     def match(self, text: str) -> str | None:
@@ -145,36 +145,111 @@ def _group_end(pattern: str) -> int:
 
 
 def _stems(pattern: str) -> tuple[str, ...] | None:
-    """Literal lowercase prefixes one of which must occur for `pattern` to match (None: any).
+    """Literal lowercase prefixes one of which must start a word of the text for `pattern` to
+    match (None: no such literal, the pattern always runs).
 
-    Understands a leading run of letters (``deadlock\\w*`` -> ``deadlock``) and a leading
-    non-optional group of such alternatives (``(?:sev|severity)`` -> ``sev``, ``severity``).
+    Looks at every mandatory element that starts a word (the pattern's start, or after a space):
+    a run of letters (``deadlock\\w*`` -> ``deadlock``; ``the wrong`` -> ``wrong``) or a group of
+    such alternatives (``(?:sev|severity)`` -> ``sev``, ``severity``), and keeps the element
+    with the longest stems, the rarest usually: ``(?:is|are) (?:\\S+ )?(?:deleted|wiped)`` is
+    looked up by ``deleted`` and ``wiped``, not by ``is``.
     """
-    if pattern.startswith("(?:"):
-        index = _group_end(pattern)
-        if pattern[index + 1 : index + 2] in ("?", "*", "{"):
+    branches = _split_top(pattern)
+    if len(branches) > 1:
+        union: list[str] = []
+        for branch in branches:
+            inner = _stems(branch)
+            if inner is None:
+                return None
+            union.extend(inner)
+        return tuple(union)
+    best: tuple[str, ...] | None = None
+    at_word_start = True
+    for element, optional, ends_in_space in _elements(pattern):
+        stems = None if optional else _element_stems(element, at_word_start=at_word_start)
+        if stems and (best is None or min(map(len, stems)) > min(map(len, best))):
+            best = stems
+        if ends_in_space is not None:
+            # an optional element may match nothing: then the word start is where it was
+            at_word_start = ends_in_space and (at_word_start or not optional)
+    return best
+
+
+def _element_stems(element: str, *, at_word_start: bool) -> tuple[str, ...] | None:
+    if element.startswith("(?:"):
+        if not at_word_start:
             return None
         stems: list[str] = []
-        for branch in _split_top(pattern[3:index]):
+        for branch in _split_top(element[3:-1]):
             inner = _stems(branch)
             if inner is None:
                 return None
             stems.extend(inner)
         return tuple(stems) or None
-    letters = _LITERAL.match(pattern)
-    if letters is None:
+    if element[:1] not in _LITERAL_CHARS:
         return None
-    run = letters.group(0)
-    words = run.split(" ")
-    if pattern[len(run) : len(run) + 1] in ("?", "*", "{"):
-        words[-1] = words[-1][:-1]
-    # every word of a literal run starts a word of the text: index the longest (the rarest,
-    # usually: "the wrong" is looked up by "wrong", not by "the")
-    stem = max(reversed(words), key=len)
+    # in a run of literal words, a word after a space starts a word of the text; the first
+    # word does if the run starts a word
+    words = [
+        word
+        for position, word in enumerate(element.split(" "))
+        if (position > 0 or at_word_start) and _WORD_START.fullmatch(word)
+    ]
+    stem = max(reversed(words), key=len, default="")
     return (stem,) if len(stem) >= 2 else None
 
 
 _LITERAL = re.compile(r"[a-z0-9][a-z0-9'-]*(?: [a-z0-9][a-z0-9'-]*)*")
+_WORD_START = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_LITERAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789' -")
+
+
+def _elements(pattern: str) -> list[tuple[str, bool, bool | None]]:
+    """The top-level elements of a pattern: (text, is optional, ends in a space); the last is
+    None for zero-width elements (lookarounds), which do not move the word start."""
+    elements: list[tuple[str, bool, bool | None]] = []
+    index, size = 0, len(pattern)
+    while index < size:
+        char = pattern[index]
+        if char == "(":
+            end = index + _group_end(pattern[index:])
+            body, index = pattern[index : end + 1], end + 1
+        elif char == "\\":
+            body, index = pattern[index : index + 2], index + 2
+        elif char == "[":
+            end = pattern.index("]", index + 2)
+            body, index = pattern[index : end + 1], end + 1
+        elif char in _LITERAL_CHARS:
+            end = index
+            while end < size and pattern[end] in _LITERAL_CHARS:
+                end += 1
+            body, index = pattern[index:end], end
+            if index < size and pattern[index] in "?*+{" and len(body) > 1:
+                # a quantifier applies to the last character only
+                elements.append((body[:-1], False, body[-2] == " "))
+                body = body[-1]
+        else:
+            body, index = char, index + 1
+        quantifier = ""
+        if index < size and pattern[index] in "?*+{":
+            end = pattern.index("}", index) + 1 if pattern[index] == "{" else index + 1
+            quantifier, index = pattern[index:end], end
+            if index < size and pattern[index] == "?":
+                index += 1
+        optional = quantifier in ("?", "*") or quantifier.startswith("{0")
+        zero_width = body.startswith(("(?=", "(?!", "(?<"))
+        elements.append((body, optional or zero_width, None if zero_width else _spaced(body)))
+    return elements
+
+
+def _spaced(element: str) -> bool:
+    """Whether an element always ends with a space (so the next one starts a word)."""
+    if element in (" ", "\\s"):
+        return True
+    if element.startswith("(?:"):
+        branches = _split_top(element[3:-1])
+        return all(_elements(b) and _elements(b)[-1][2] is True for b in branches)
+    return element.endswith(" ") and _LITERAL.fullmatch(element.strip()) is not None
 
 
 def _escaped(pattern: str, index: int) -> bool:
@@ -595,7 +670,7 @@ SIGNALS: tuple[Signal, ...] = (
         1.0,
         (
             r"{tb,gb,pb}\d+(?:\.\d+)?\s?(?:tb|gb|pb)",
-            r"{million,billion}\d+(?:\.\d+)? (?:million|billion) (?:rows|objects|"
+            r"\d+(?:\.\d+)? (?:million|billion) (?:rows|objects|"
             r"records|files|events|documents)",
             r"(?:millions|billions) of",
         ),
@@ -956,7 +1031,7 @@ class SignalIndex:
                     continue
                 found[index].append(hit)
         for matches in found:
-            matches.sort(key=lambda m: m.start())
+            matches.sort(key=lambda m: (m.start(), -m.end(), m.group(0)))
         return found
 
 
