@@ -56,6 +56,7 @@ _DATA = (
     r"backups?|databases?|db|tables?|rows?|columns?|buckets?|exports?|reports?|statements?|"
     r"transactions?|ledgers?|balances?|payouts?|payslips?|contracts?|e-mails?|notes?|tickets?|"
     r"dashboards?|readings?|measurements?|telemetry|events?|content|information|details|emails?|"
+    r"contacts|contact (?:books?|lists?)|address books?|"
     r"identit(?:y|ies)|salar(?:y|ies)|tax (?:ids?|numbers?)|vat ids?|bank (?:details|accounts?)|"
     r"subscriptions?|accounts?|users?|customers?|memberships?|projects?|repositories|"
     r"workspaces?|carts?|bookings?|appointments?|posts?|comments?|products?|listings?|items?|"
@@ -118,6 +119,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"discounts?|coupons?|credits?|currenc(?:y|ies)|usd|eur|gbp|cad|aud|chf|jpy|"
             r"commissions?|premiums?|loans?|deposits?|withdrawals?|gift cards?|card)",
             r"{$,€,£}[$€£] ?\d[\d,.]*k?",
+            r"(?:insurance )?(?:quotes?|polic(?:y|ies)|underwriting|premiums?)",
+            r"skus?",
         ),
     ),
     Signal(
@@ -474,8 +477,21 @@ CONCEPTS: tuple[Signal, ...] = (
         "exposed or leaked",
         2.0,
         (
-            r"(?:leaked|leaking|leaks|leak|exposed|exposing|exposure|compromised|stolen|breach|"
-            r"breached)",
+            r"(?:leaked|leaking|leaks|leak|exposed|exposing|compromised|stolen|breach|breached)",
+            r"(?:data|credential|secret|pii|phi|key|token|password) exposure",
+            r"(?:legal|regulatory|compliance|privacy|coppa|gdpr|hipaa|pci|ccpa) (?:risk|exposure|"
+            r"violation|breach)",
+            r"(?:accessible|visible|available|readable) (?:to|by) (?:\S+ ){0,2}(?:employees|"
+            r"vendors|contractors|staff|third parties|partners|interns)",
+            r"(?:sends?|uploads?|shares?|posts?|forwards?|transmits?|logs?|writes?|leaks?|"
+            r"syncs?|copies|exports?) (?:\S+ ){0,5}to (?:our |the |a |an |their )?(?:\S+ )?"
+            r"(?:analytics|third[- ]part\w+|vendors?|advertis\w+|ad networks?|trackers?|"
+            r"tracking|segment|mixpanel|facebook|google analytics|remote hosts?|external)",
+            r"served (?:\S+ ){0,3}(?:as a static file|publicly|to anyone|to the public|without "
+            r"auth\w*)",
+            r"(?:downloadable|accessible|reachable|readable|served) (?:\S+ ){0,2}(?:at|from|via) "
+            r"(?:a |the )?(?:public|internet|unauthenticated)",
+            r"not just the (?:\S+ ){0,3}(?:we|that we) (?:disclosed|promised|documented|declared)",
             r"(?:shared|posted|pasted|uploaded|exported|forwarded|copied) (?:\S+ ){0,6}(?:to|in|on|"
             r"into) (?:a |an |the |their |his |her )?(?:public|personal|private|shared) "
             r"(?:\S+ )?(?:discord|slack|channel|forum|chat|drive|dropbox|gist|paste\w*|email|"
@@ -565,6 +581,10 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:duplicated|doubled) (?:\S+ ){0,3}(?:rows|records|data|items|orders|entries)",
             r"shifted by",
             r"(?:versioning|backups?) (?:is |are )?(?:off|disabled)",
+            r"(?:replication|backups?|snapshots?|archiving|wal shipping|log shipping) (?:\S+ ){0,5}"
+            r"(?:stopped|broke|broken|failing|failed|halted|paused|lagging)",
+            r"degraded (?:disks?|raid|arrays?|volumes?|nodes?)",
+            r"raid (?:\S+ ){0,3}degraded",
         ),
         negatable=True,
         negation_inside=True,
@@ -613,7 +633,14 @@ CONCEPTS: tuple[Signal, ...] = (
             r"{0%,0 %}0 ?%",
             r"negative (?:amounts?|balances?|totals?|quantit\w+)",
             r"(?:lost|got lost|dropped) in (?:the )?",
-            r"ignor(?:es|ed|ing)",
+            r"ignor(?:e|es|ed|ing)",
+            r"(?:parsed|interpreted|treated|read|mistaken|stored|recorded) as (?:\S+ ){0,2}"
+            r"(?:thousands?|cents|dollars|seconds|milliseconds|days|months|local time|utc|"
+            r"text|strings?|zero|null|negative)",
+            r"\d+ ?x (?:the |their |its |the normal |the actual )?(?:price|amount|value|cost|"
+            r"fee|rate|limit)s?",
+            r"(?:quoted|priced|bound|sold|issued|approved|paid|charged|billed) at (?:the )?"
+            r"(?:standard|wrong|default|old|incorrect|zero|base)",
             r"skip(?:s|ped|ping)",
             r"stale",
             r"for real money",
@@ -685,6 +712,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:certificate|cert|domain) (?:\S+ ){0,4}expires? (?:today|tonight|tomorrow)",
             r"(?:failure|error) rate (?:\S+ ){0,3}(?:[5-9]\d|100) ?%",
             r"(?:buffering|spinning|loading|hanging) (?:endlessly|forever|indefinitely)",
+            r"(?:every|all) (?:\S+ ){0,2}(?:requests?|calls?|logins?|checkouts?|payments?|"
+            r"connections?) (?:\S+ ){0,3}(?:fail\w*|gets? (?:a )?(?:connection (?:reset|refused|"
+            r"error)|5\d\d|timeout)|time out|timing out|errors? out)",
         ),
         negatable=True,
     ),
@@ -820,6 +850,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:flagged|reported|noticed|spotted|caught|found) (?:it|this|that) (?:on|in|during|"
             r"this|today|yesterday)",
             r"(?:secret scanning|security) alert",
+            r"status page (?:is |went |turned )?(?:red|down)",
+            r"phones? (?:are |is )?ringing",
+            r"(?:nobody|no one) (?:was|got|has been) (?:alerted|notified|paged)",
+            r"(?:play store|app store|apple|google) (?:review )?(?:flagged|rejected|removed|"
+            r"suspended)",
             r"(?:phoning|calling|processing|handling|entering|fixing|doing|copying) (?:\S+ ){0,3}"
             r"(?:by hand|manually)",
             r"(?:abuse|fraud|security|trust and safety|soc) team (?:sees|saw|noticed|found|"
@@ -1185,7 +1220,9 @@ _HAS_CAMEL = re.compile(r"[a-z][A-Z]")
 _HAS_IDENTIFIER = re.compile(r"[\w-][._][\w-]|\(\)")
 _CAMEL = re.compile(r"\b[a-z]+(?:[A-Z][a-z0-9]+)+\b")
 _SECRET_NAME = re.compile(
-    r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential)", re.I
+    r"(?:token|secret|passw(?:or)?d|passwd|api_?key|access_?key|private_?key|credential|"
+    r"^\.env\b)",
+    re.I,
 )
 _PAYLOAD = re.compile(
     r"\.\./\.\.|/etc/passwd|/etc/shadow|/proc/self|\"alg\"\s*:\s*\"none|alg:\s*none|"

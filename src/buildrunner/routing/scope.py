@@ -46,7 +46,8 @@ _UNITS = (
     r"modules|packages|libraries|components|screens|pages|views|endpoints|routes|tables|files|"
     r"resolvers|handlers|jobs|task types|queues|dashboards|reports|forms|models|controllers|"
     r"workflows|pipelines|lambdas|functions|classes|resources|schemas|topics|plugins|"
-    r"templates|migrations|crons?|scripts|foreign keys|columns|indexes|apis|commands"
+    r"templates|migrations|crons?|scripts|foreign keys|columns|indexes|apis|commands|dags|"
+    r"subsystems|systems"
 )
 _PLACES = (
     r"places|call ?sites|callers|usages|uses|occurrences|strings|tests|test cases|queries|"

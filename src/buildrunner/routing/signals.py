@@ -332,7 +332,10 @@ SIGNALS: tuple[Signal, ...] = (
             r"run (?:both|the two|old and new) (?:\S+ )?(?:in parallel|side by side)",
             r"decommission\w*",
             r"(?:stay|stays|remain|remains|still be|keep|kept) (?:\S+ ){0,2}(?:supported|running|"
-            r"working|around|in place)? ?(?:for|until|during|while)",
+            r"working|around|in place) (?:for|until|during|while)",
+            r"(?:stay|stays|remain|remains) until",
+            r"alongside (?:the |our )?(?:existing|current|old|legacy|\w+)",
+            r"migrat(?:e|ion|ing) (?:of )?(?:the |all )?existing",
             r"(?:strangler|parallel change|expand[- ]and[- ]contract|blue[- ]green)",
             r"(?:safe|staged|phased|gradual|progressive|incremental) (?:rollout|roll-out|"
             r"delivery|release|migration)",
@@ -384,6 +387,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"cross[- ](?:module|service|cutting|team|platform)",
             r"monolith(?:ic)?",
             r"(?:every|each) (?:query|module|service|endpoint|table|caller)",
+            r"(?:between|across|for) (?:the |all |several |many |multiple )?teams",
+            r"(?:several|many|multiple|all) teams",
             r"(?:every|each|all) (?:public )?(?:methods|method|functions|function|classes|"
             r"commands|pages|screens|components|handlers|endpoints|models)",
             r"imported (?:from|by) (?:almost )?every",
@@ -418,6 +423,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"rewrite (?:the |our )?\S+ (?:layer|engine|subsystem|core)",
             r"(?:storage|data|persistence|transport|rendering|caching) (?:layer|engine)",
             r"(?:pluggable|multiple|several) (?:\S+ )?backends",
+            r"(?:provider|vendor|cloud|database|storage|platform)[- ]agnostic",
+            r"(?:build|introduce|create) (?:an? |the |our )?(?:\w+ )?platform",
             r"consolidat\w+ (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
             r"(?:unify|merge|combine) (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
             r"(?:split|break|carve) (?:up )?(?:\S+ ){0,4}into (?:\S+ )?(?:modules|services|"
@@ -815,6 +822,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"wording",
             r"(?:copy|text|label|message|string) change",
             r"grammar",
+            r"reword\w*",
+            r"rephras\w+",
             r"(?:improve|clarify|reword|rephrase|fix) (?:the )?(?:\S+ )?(?:error |warning |log )?"
             r"(?:message|wording|copy)s?",
         ),
@@ -888,14 +897,18 @@ SIGNALS: tuple[Signal, ...] = (
         (
             r"(?:change|increase|decrease|raise|lower|reduce|bump|set) (?:the )?(?:default |max |"
             r"min )?"
-            r"(?:\S+ ){0,6}from \S+ to \S+",
+            r"(?:\S+ ){0,8}from \S+ to \S+",
+            r"(?:change|rename|replace|update) \"[^\"]{1,60}\" (?:to|with|into) \"[^\"]{1,60}\"",
+            r"misalign\w*",
+            r"\d+ ?(?:px|pt|rem|em) (?:\S+ )?(?:margin|padding|spacing|gap|offset|border)",
+            r"\(currently \S+\)",
             r"(?:label|text|title|heading|wording|copy|tooltip|placeholder|caption) "
             r"(?:\S+ ){0,2}to \"[^\"]+\"",
             r"(?:should|to) (?:say|read) \"[^\"]+\"",
             r"(?:wants?|prefers?|asked for|asks for|would like|suggests?) (?:it to (?:say|read) )?"
             r"\"[^\"]+\"",
             r"(?:print|show|display|say|read|use)s? \"[^\"]+\" instead of \"[^\"]+\"",
-            r"(?:set|change|make) (?:\S+ ){0,3}(?:to|from) (?:\d+|true|false|`[^`]+`)",
+            r"(?:set|change|make) (?:\S+ ){0,6}(?:to|from) (?:\d+|true|false|`[^`]+`)",
             r"(?:constant|default value|hard-coded number)",
             r"(?:downgrade|upgrade|change|lower|raise|set|reduce|bump) (?:\S+ ){0,5}(?:log level|"
             r"log|logging|level) (?:from \w+ )?to (?:info|debug|warn\w*|error|trace|critical)",
@@ -958,8 +971,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"dead (?:code|since)",
             r"alphabetical\w*",
             r"out of order",
-            r"(?:replace|swap|update) (?:the )?(?:old )?(?:logo|icon|favicon|image|picture|"
-            r"screenshot|banner image|avatar placeholder)",
+            r"(?:replace|swap|update) (?:the )?(?:\S+ ){0,2}(?:logo|icon|favicon|image|picture|"
+            r"screenshot|illustration|banner image)",
         ),
     ),
 )
