@@ -86,6 +86,11 @@ def test_negation_cancels_damage(text: str) -> None:
     assert assess(text) == (set(), set(), False)
 
 
+def test_a_negation_does_not_reach_into_the_next_sentence() -> None:
+    found = assess_harm(mask_mentions("It accepts alg: none. Patch it immediately."))
+    assert [hit.phrase for hit in found.live] == ["immediately"]
+
+
 def test_a_condition_governs_its_own_clause_only() -> None:
     events, hypothetical, critical = assess(
         "The API is down for everyone since 10:00; if it stays down we would lose orders."

@@ -932,7 +932,7 @@ CONCEPTS: tuple[Signal, ...] = (
     Signal(
         "live.incident",
         "live",
-        "an incident in progress",
+        "urgent, or an incident in progress",
         1.0,
         (
             r"(?:sev|severity)[- ]?[0-2]\b",

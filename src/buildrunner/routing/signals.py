@@ -271,6 +271,8 @@ def _split_top(body: str) -> list[str]:
 
 
 _WORDS = re.compile(r"[\w']+")
+_CLAUSE_BREAK = re.compile(r"[.!?;:\n](?:\s|$)")
+"""A negation does not reach across a sentence: "alg: none. Patch it immediately"."""
 _NEGATED_SUBJECT = re.compile(
     r"\b(?:no|none of the|not a single|not one|nothing)(?: [\w']+){0,3} (?:was|were|is|are|has "
     r"been|have been|got|gets|had been)$"
@@ -286,7 +288,7 @@ def negated_inside(phrase: str) -> bool:
 def is_negated(text: str, start: int, *, after: int = 0) -> bool:
     """Whether one of the three words before `start` (and after `after`) is a negation, or the
     words before are a negated subject and a verb ("no customer data was")."""
-    window = text[max(0, start - 60, after) : start]
+    window = _CLAUSE_BREAK.split(text[max(0, start - 60, after) : start])[-1]
     words = _WORDS.findall(window.lower())
     if _NEGATION.search(" ".join(words[-3:])):
         return True
