@@ -103,6 +103,9 @@ CONCEPTS: tuple[Signal, ...] = (
         (
             r"money",
             r"funds",
+            r"(?:remittances?|pensions?|benefits|mortgages?|credit (?:scores?|limits?)|"
+            r"tax returns?|paychecks?|paycheques?|stipends?|grants?|donations?|tips|fares?|"
+            r"tickets? prices?)",
             r"promo(?:tion)?(?:al)? codes?",
             r"promotions?",
             r"vouchers?",
@@ -144,6 +147,8 @@ CONCEPTS: tuple[Signal, ...] = (
             r"court",
             r"subpoena",
             r"binding (?:offer|contract|agreement|commitment)",
+            r"(?:votes?|ballots?|elections?|voters?)",
+            r"(?:identity|id) documents?",
             r"(?:court|legal) (?:filings?|deadlines?|documents?)",
             r"complaints?",
             r"(?:erasure|deletion|access|dsar|data subject) requests?",
@@ -220,6 +225,9 @@ CONCEPTS: tuple[Signal, ...] = (
             r"life[- ](?:threatening|safety|support)",
             r"safety",
             r"emergency (?:calls?|services|contacts?)",
+            r"medical records?",
+            r"test results?",
+            r"(?:biometric|fingerprint|face) (?:data|templates?|scans?)",
             r"911",
             r"ambulances?",
             r"robots?",
@@ -343,6 +351,21 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:scraper|bot|botnet|attacker|someone|somebody) (?:is |are )?(?:\S+ ){0,3}"
             r"(?:pulling|downloading|scraping|exfiltrating|dumping|harvesting|deleting|encrypting)",
             r"ransom (?:note|demand)",
+            r"spoof(?:ed|ing|able)?",
+            r"phishing",
+            r"replay attacks?",
+            r"clickjacking",
+            r"prototype pollution",
+            r"zip slip",
+            r"(?:redos|regex denial of service)",
+            r"subdomain takeover",
+            r"dangling (?:dns|cname)",
+            r"dependency confusion",
+            r"typosquat\w*",
+            r"(?:allows?|allowing|lets?|letting) (?:anyone|any user|anybody|attackers?|"
+            r"unauthenticated users?|other users?|any customer|any tenant) (?:to )?(?:\S+ ){0,3}"
+            r"(?:read|see|view|download|access|edit|delete|modify|change|reset|take|impersonate|"
+            r"log ?in|transfer|withdraw|approve|cancel|escalate)",
             r"attack payloads?",
             r"(?:got|gets|get|gain\w*|obtain\w*|granted|grants) (?:\S+ )?(?:admin|root|superuser|"
             r"elevated|full|owner) (?:access|privileges|rights|control|permissions)",
@@ -572,6 +595,12 @@ CONCEPTS: tuple[Signal, ...] = (
             r"overwrote) (?:\S+ ){0,3}(?:in|on|from) (?:the )?(?:prod|production|live)",
             r"backups? (?:\S+ ){0,4}(?:fail(?:ed|ing|s)?|missing|broken|corrupt\w*|silently)",
             r"unrecoverable",
+            r"(?:vanished|disappeared|evaporated|gone missing|went missing|orphaned)",
+            r"(?:can't|cannot|can not|couldn't|unable to) (?:be )?(?:recover|restore|"
+            r"recovered|restored|undo|undone|roll back|rolled back)",
+            r"no longer exists?",
+            r"(?:partial|torn|half-written) (?:writes?|updates?|records?|transactions?)",
+            r"desync(?:ed|hronized|hronised)",
             r"irreversibl[ye]",
             r"permanently (?:deleted|lost|gone|removed)",
             r"(?:failed|died|stopped|crashed|aborted) (?:\S+ ){0,3}(?:halfway|midway|partway|"
@@ -597,6 +626,17 @@ CONCEPTS: tuple[Signal, ...] = (
         (
             r"wrong(?:ly)?",
             r"incorrect(?:ly)?",
+            r"(?:inaccurate|bogus|garbage|nonsensical|corrupted|skewed|inflated|deflated)",
+            r"(?:doubled|tripled|halved|zeroed(?: out)?|reset to (?:zero|0|null|defaults?))",
+            r"mis(?:classified|labell?ed|matched|directed|delivered|sent|allocated|dated)",
+            r"(?:reversed|flipped|inverted)",
+            r"without (?:their |the |any |customer |user |patient )?(?:consent|approval|"
+            r"authori[sz]ation|permission|review|confirmation)",
+            r"(?:not|never) (?:\S+ )?(?:saved|persisted|recorded|synced|delivered|processed|"
+            r"notified|encrypted|masked|redacted|anonymi[sz]ed|hashed|validated|verified|checked|"
+            r"billed|invoiced|collected|reported|filed|submitted|paid out|credited|debited)",
+            r"stuck (?:in|at|on) (?:\S+ ){0,2}(?:pending|processing|queued|limbo|draft|"
+            r"in progress|unpaid|authori[sz]ed)",
             r"instead of",
             r"off by (?:up to |as much as |about |around |~ ?)?(?:one|an? \w+|[$€£]?\d[\d.,]*\S*)",
             r"(?:no longer|doesn't|does not|don't|do not|didn't|did not|never) (?:match|matches|"
@@ -700,6 +740,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:are |were )?(?:down|gone|crash\w*|failing|dead)",
             r"disk (?:\S+ ){0,3}(?:full|at 9\d ?%)",
             r"broken for (?:everyone|everybody|all)",
+            r"brick(?:ed|ing|s)",
+            r"(?:fails?|failed|failing|won't|will not|cannot|can't|doesn't|does not) (?:to )?"
+            r"(?:start|boot|come up|come back)",
+            r"(?:queue|backlog|lag) (?:\S+ ){0,3}(?:growing|grows|piling up|keeps growing|"
+            r"backed up|at \d+(?:\.\d+)?\s?(?:k|m|million|hours?))",
             r"(?:checkout|login|sign-?in|signup|payments|the site|the website|the app|the api|"
             r"production|prod) (?:is |are |has been |have been )(?:completely |totally )?broken",
             r"(?:5\d\d|5xx|50x)s? (?:on|from|for) (?:checkout|login|sign-?in|every|all|the api|"
@@ -852,6 +897,12 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:secret scanning|security) alert",
             r"status page (?:is |went |turned )?(?:red|down)",
             r"phones? (?:are |is )?ringing",
+            r"(?:as we speak|this is happening|happening now|right now)",
+            r"(?:reports|tickets|complaints|calls|emails) (?:are )?(?:coming in|piling up|"
+            r"pouring in|flooding in)",
+            r"escalated to (?:the )?(?:ceo|cto|cfo|coo|execs?|executives?|leadership|board|vp)",
+            r"(?:customers|users|clients) (?:are )?(?:churning|cancel\w*|leaving|asking for "
+            r"refunds)",
             r"(?:nobody|no one) (?:was|got|has been) (?:alerted|notified|paged)",
             r"(?:play store|app store|apple|google) (?:review )?(?:flagged|rejected|removed|"
             r"suspended)",
