@@ -173,10 +173,11 @@ def _labelled_sets(calibration: list[dict[str, Any]]) -> list[LabelledSet]:
             LabelledSet(
                 "written",
                 "written tickets (tests)",
-                "Tickets written for the estimator's tests in four rounds. Rounds three (99) "
-                "and four (60) were written after the estimator and scored blind before any "
-                "change was made for them: accuracy 0.657 and 0.717, critical recall 0.40 and "
-                "0.60 (the estimator before this work: 0.465 and 0.550, 0.08 and 0.20).",
+                "Tickets written for the estimator's tests in five rounds. Rounds three (99), "
+                "four (60) and five (60) were written after the estimator and scored blind before "
+                "any change was made for them: accuracy 0.657, 0.717 and 0.700, critical recall "
+                "0.40, 0.60 and 0.33 (the estimator before this work: 0.465, 0.550 and 0.550; "
+                "0.08, 0.20 and 0.13).",
                 _read(WRITTEN),
             )
         )

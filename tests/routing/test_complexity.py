@@ -310,12 +310,12 @@ def test_estimates_do_not_depend_on_order() -> None:
 # ------------------------------------------------------------------ written tickets
 
 TICKETS = Path(__file__).with_name("estimator_tickets.jsonl")
-"""359 tickets written for these tests in four rounds, about 90 per level, in varied styles
+"""419 tickets written for these tests in five rounds, about 105 per level, in varied styles
 (Slack, Jira, GitHub, e-mail, incident channels, Dependabot, support escalations) with decoys:
 scary words in simple tasks, emergencies without alarm words, planned security work. Rounds
-three and four were written after the estimator was built and scored blind before any change
-was made for them (accuracy 0.657 and 0.717, critical recall 0.40 and 0.60); the rules were
-then generalised from what they missed, so they are in-sample now."""
+three to five were written after the estimator was built and scored blind before any change
+was made for them (accuracy 0.657, 0.717 and 0.700; critical recall 0.40, 0.60 and 0.33); the
+rules were then generalised from what they missed, so they are in-sample now."""
 
 
 def _tickets() -> list[dict[str, str]]:
@@ -324,7 +324,7 @@ def _tickets() -> list[dict[str, str]]:
 
 def test_written_tickets_are_balanced() -> None:
     counts = Counter(t["level"] for t in _tickets())
-    assert counts == {"simple": 90, "moderate": 90, "complex": 89, "critical": 90}
+    assert counts == {"simple": 105, "moderate": 105, "complex": 104, "critical": 105}
 
 
 def test_written_tickets_accuracy() -> None:

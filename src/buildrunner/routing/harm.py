@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 
 from buildrunner.routing.signals import Signal, SignalIndex, is_negated, negated_inside
 
-_NUM = r"\d[\d,.]*\s?(?:k|m|%)?"
+_NUM = r"\d(?<![\w.,]\d)[\d,.]*\s?(?:k|m|%)?"
+"""A number, from its first digit only (the digits of "7.33.1" do not each start a match)."""
 _PARTY = (
     r"(?:customers?|users?|patients?|clients?|members?|tenants?|accounts?|employees?|players?|"
     r"partners?|subscribers?|merchants?|students?|people|persons?|person|residents?|drivers?|"
@@ -112,6 +113,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"{% off}\d+ ?% off",
             r"overs(?:old|ell|elling|ells)",
             r"(?:market|limit|stop) orders?",
+            r"(?:sold|sells?|selling|sales|purchas\w+|bought|buyers?)",
             r"fills",
             r"claims? payouts?",
             r"(?:charg(?:e|es|ed|ing)|bill(?:ed|ing)|invoic(?:e|es|ed|ing)|refund(?:s|ed|ing)?|"
@@ -258,10 +260,10 @@ CONCEPTS: tuple[Signal, ...] = (
             r"streams?|videos?|playback|listings?|products?|shipments?|parcels?|labels?|"
             r"notifications?|messages?|emails?|sends?|deliveries|webhooks?|syncs?|uploads?|"
             r"downloads?|jobs?|builds?|deploys?|pages?|screens?)",
-            r"(?:\d{1,3}(?:,\d{3})+|\d{3,}|\d+(?:\.\d+)?\s?k) (?:[\w-]+ )?" + _PARTY,
+            r"\d(?<![\w.,]\d)(?:\d{0,2}(?:,\d{3})+|\d{2,}|\d*(?:\.\d+)?\s?k) (?:[\w-]+ )?" + _PARTY,
             r"(?:hundreds|thousands|millions) of " + _PARTY,
             r"(?:nobody|no one|no-one|none of (?:our|the) \w+)",
-            r"{%}\d+(?:\.\d+)? ?% of",
+            r"{%}\d(?<![\w.,]\d)\d*(?:\.\d+)? ?% of",
             r"(?:completely|totally|entirely|fully|globally|site-?wide|worldwide)",
         ),
     ),
@@ -348,6 +350,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:remote|unknown|external|third-party|attacker'?s?) (?:hosts?|servers?|urls?|"
             r"domains?|endpoints?)",
             r"crypto ?min(?:er|ing)",
+            r"(?:signed|issued) by any",
+            r"accept(?:s|ed|ing)? (?:\S+ ){0,4}(?:from|by) any (?:\S+ )?(?:certificate|cert|key|"
+            r"issuer|origin|domain|signer)",
+            r"(?:pentester|penetration tester|researcher|tester|auditor) (?:\S+ ){0,3}(?:logged "
+            r"in|got into|accessed|was able to|managed to|could)",
             r"(?:scraper|bot|botnet|attacker|someone|somebody) (?:is |are )?(?:\S+ ){0,3}"
             r"(?:pulling|downloading|scraping|exfiltrating|dumping|harvesting|deleting|encrypting)",
             r"ransom (?:note|demand)",
@@ -480,6 +487,13 @@ CONCEPTS: tuple[Signal, ...] = (
             + r"(?:'s|s'|')?",
             r"(?:someone|somebody|person|stranger) (?:called|named|else)",
             r"(?:anyone|anybody|everyone|everybody) else's",
+            r"(?:the wrong|the previous|someone else's|a different|another) (?:\S+ )?(?:addresses|"
+            r"address|locations?|destinations?|trips?|rides?|orders?|bookings?|appointments?|"
+            r"shipments?|beds?|rooms?|accounts?|records?|charts?|files?|documents?|reports?|"
+            r"results?|invoices?|prescriptions?|seats?|profiles?)",
+            r"(?:tenant|account|org|workspace|organi[sz]ation|project|company) (?:that )?(?:they|"
+            r"he|"
+            r"she|we|i) (?:don't|doesn't|do not|does not|didn't|did not) (?:belong|have access) to",
             r"(?:tenant|customer|user|company|org|account|patient) \w{1,3} (?:sees?|gets?|"
             r"receives?|can see)",
             r"(?:sees?|saw|seeing|get|gets|got|receive|receives|received) (?:\S+ ){0,2}"
@@ -502,6 +516,11 @@ CONCEPTS: tuple[Signal, ...] = (
         (
             r"(?:leaked|leaking|leaks|leak|exposed|exposing|compromised|stolen|breach|breached)",
             r"(?:data|credential|secret|pii|phi|key|token|password) exposure",
+            r"(?:returns?|exposes?|includes?|serializes?|responds with|sends?|shows?|displays?|"
+            r"see|sees|visible|shown|displayed|showing) (?:\S+ ){0,6}(?:hashed passwords|password "
+            r"hashes|(?:2fa|mfa|totp|otp) secrets|private keys|(?:full|unmasked|raw|plain ?text|"
+            r"complete) (?:card numbers?|pans?|ssns?|social security numbers?|credit card "
+            r"numbers?|passwords?))",
             r"(?:legal|regulatory|compliance|privacy|coppa|gdpr|hipaa|pci|ccpa) (?:risk|exposure|"
             r"violation|breach)",
             r"(?:accessible|visible|available|readable) (?:to|by) (?:\S+ ){0,2}(?:employees|"
@@ -710,6 +729,12 @@ CONCEPTS: tuple[Signal, ...] = (
             r"when (?:the )?(?:user|customer|they|you) (?:selects?|chooses?|picks?|asks? for|"
             r"clicks?)",
             r"(?:instead of|rather than) the (?:final|correct|right|signed|real|actual)",
+            r"{$0,€0,£0}[$€£]0(?:\.00)?",
+            r"(?:reporting|reports?|reading|reads?|showing|shows?|returning|sending|sends?) "
+            r"(?:\S+ )?(?:zero|0) (?:consumption|usage|balance|amount|value|readings?|revenue|"
+            r"items|results|quantity)",
+            r"default(?:s|ing|ed)? to (?:\S+ ){0,2}(?:when|instead|even|regardless)",
+            r"unusually (?:high|low|large|small)",
         ),
         negatable=True,
     ),
@@ -731,13 +756,18 @@ CONCEPTS: tuple[Signal, ...] = (
             r"have been |keeps |started |now )?(?:returning|throwing|serving|failing with|"
             r"responding with|answering) (?:\S+ ){0,2}(?:5\d\d|5xx|50x)s?",
             r"(?:stuck|hang\w*) in (?:a )?(?:boot|crash|restart|reboot) ?loop",
-            r"(?:boot|crash|restart|reboot) ?loop\w*",
+            r"(?:boot|crash|restart|reboot)[ -]?loop\w*",
+            r"errors everywhere",
+            r"(?:conversion|revenue|sales|orders|signups|traffic|checkouts) (?:\S+ ){0,2}(?:is |"
+            r"are |"
+            r"dropped |fell |went )?(?:at|to) (?:zero|0|nothing)",
             r"(?:certificate|cert|certs|tls cert\w*|ssl cert\w*) (?:\S+ ){0,3}expired",
             r"(?:stop|stopped|stops|will stop) (?:accepting|processing|serving|taking) "
             r"(?:writes|requests|traffic|orders|payments|logins)",
             r"(?:aren't|isn't|are not|is not|stopped|no longer) (?:heating|cooling)",
-            r"(?:all|every) (?:\S+ ){0,3}(?:pods|instances|nodes|replicas|servers|containers) "
-            r"(?:are |were )?(?:down|gone|crash\w*|failing|dead)",
+            r"(?:all|every) (?:\S+ ){0,3}(?:pods?|instances?|nodes?|replicas?|servers?|"
+            r"containers?) "
+            r"(?:are |were |is |was )?(?:down|gone|crash\w*|failing|dead|pending|stuck)",
             r"disk (?:\S+ ){0,3}(?:full|at 9\d ?%)",
             r"broken for (?:everyone|everybody|all)",
             r"brick(?:ed|ing|s)",
@@ -843,6 +873,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"just (?:truncated|deleted|dropped|wiped|happened|went|broke|failed|crashed|leaked|"
             r"started|got|lost|charged|sent|published|shipped|found|noticed|discovered|learned|"
             r"realised|realized)",
+            r"just \w+ed",
             r"(?:prod|production|live) (?:runs|is running|has|uses) the same (?:build|code|"
             r"version|image|release)",
             r"same (?:build|code|version|image) (?:is )?(?:in|on|as) (?:prod|production)",
@@ -877,7 +908,8 @@ CONCEPTS: tuple[Signal, ...] = (
         1.0,
         (
             r"(?:customers?|users?|clients?|patients?|clinicians?|players?|partners?|merchants?|"
-            r"someone|somebody|support|finance|legal|ops|sales|nurses?|"
+            r"someone|somebody|support|finance|legal|ops|sales|nurses?|pharmac\w+|hospitals?|"
+            r"clinics?|drivers?|operations|agents?|stores?|branches|dealers?|radiology|"
             r"doctors|field techs?|techs|researchers?|security researchers?"
             r"|auditors?|the bank|banks|employees|staff) (?:\S+ ){0,4}(?:reported|reports|"
             r"report|noticed|notices|found|complain\w*|flagged|escalated|forwarded|confirmed|"
@@ -940,7 +972,7 @@ CONCEPTS: tuple[Signal, ...] = (
             r"cards|certificates|sessions|shipments|bookings|appointments|claims|loans|"
             r"double charges|complaints|weekly downloads|installs|organi[sz]ations|"
             r"participants|students|adoption)",
-            r"{%}\d+(?:\.\d+)? ?% (?:of (?:our |the |all )?)?(?:\S+ )?"
+            r"{%}\d(?<![\w.,]\d)\d*(?:\.\d+)? ?% (?:of (?:our |the |all )?)?(?:\S+ )?"
             r"(?:users|customers|orders|traffic|requests|devices|thermostats|units|accounts|"
             r"adoption|players|installs|sessions|logins|payments|checkouts)",
             r"(?:hundreds|thousands|millions|dozens|tens of thousands) of",
@@ -974,6 +1006,11 @@ CONCEPTS: tuple[Signal, ...] = (
             r"before (?:tonight|tomorrow|the next (?:billing|pay|payroll|renewal|nightly) \w+|"
             r"the (?:renewal|billing|payroll|nightly) \w+)",
             r"(?:every minute|every hour) counts",
+            r"(?:penalties|fines|interest|late fees|charges) (?:\S+ ){0,3}(?:start|begin|accru\w+|"
+            r"apply)",
+            r"(?:auditors?|regulators?|inspectors?|examiners?) (?:are |will be )?(?:on site|"
+            r"coming|visiting|arriving|here) (?:\S+ ){0,2}(?:next week|tomorrow|today|this week|"
+            r"monday|tuesday|wednesday|thursday|friday)",
             r"(?:meets|meeting|hearing|review|call|board meeting|committee) (?:is |on |this |"
             r"next )?"
             r"(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday)",
@@ -1037,7 +1074,6 @@ CONCEPTS: tuple[Signal, ...] = (
             r"(?:planned|planning|scheduled|slated|targeted|aiming) for",
             r"(?:not scheduled|unscheduled) (?:before|until)",
             r"(?:next|coming) (?:quarter|half|year|cycle)",
-            r"(?:in|for|during) (?:q[1-4]|h[12])",
             r"(?:upcoming|future|next year's) (?:audit|release|contracts?|launch|review)",
             r"before (?:launch|go-?live|we launch|the launch|general availability|ga)",
             r"follow[- ]?ups? (?:from|to|for) (?:the |an? )?(?:inc|incident|postmortem|"

@@ -47,6 +47,7 @@ _UNITS = (
     r"resolvers|handlers|jobs|task types|queues|dashboards|reports|forms|models|controllers|"
     r"workflows|pipelines|lambdas|functions|classes|resources|schemas|topics|plugins|"
     r"templates|migrations|crons?|scripts|foreign keys|columns|indexes|apis|commands|dags|"
+    r"projects|tools|"
     r"subsystems|systems"
 )
 _PLACES = (

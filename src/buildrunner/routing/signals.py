@@ -167,12 +167,58 @@ def _stems(pattern: str) -> tuple[str, ...] | None:
     at_word_start = True
     for element, optional, ends_in_space in _elements(pattern):
         stems = None if optional else _element_stems(element, at_word_start=at_word_start)
-        if stems and (best is None or min(map(len, stems)) > min(map(len, best))):
+        if stems and (best is None or _rarity(stems) > _rarity(best)):
             best = stems
         if ends_in_space is not None:
             # an optional element may match nothing: then the word start is where it was
             at_word_start = ends_in_space and (at_word_start or not optional)
     return best
+
+
+def _rarity(stems: tuple[str, ...]) -> int:
+    """How rarely one of `stems` starts a word: the shortest stem's length, 0 for a very common
+    word ("and", "with")."""
+    return min(0 if stem in _COMMON else len(stem) for stem in stems)
+
+
+_COMMON = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "will",
+        "with",
+        "you",
+    ]
+)
 
 
 def _element_stems(element: str, *, at_word_start: bool) -> tuple[str, ...] | None:
@@ -317,7 +363,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"model|api|structure)",
             r"parity",
             r"dual[- ]writes?",
-            r"re-?encrypt\w*",
+            r"(?:reencrypt|re-encrypt)\w*",
             r"zero[- ]downtime",
             r"without downtime",
             r"no downtime",
@@ -328,7 +374,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"rewrite (?:\S+ ){0,3}(?:to use|on top of|using)",
             r"(?:to use|switch to|move to) \S+ instead of",
             r"(?:migration|transition|cut-?over|rollout|roll-out|upgrade) (?:path|plan|order|"
-            r"strategy|period|window)",
+            r"strategy|period|window)s?",
             r"during the (?:transition|migration|cut-?over|switch|move|rollout)",
             r"(?:dual|parallel|shadow)[- ](?:run|running|reads?|writes?|traffic)",
             r"run (?:both|the two|old and new) (?:\S+ )?(?:in parallel|side by side)",
@@ -337,7 +383,6 @@ SIGNALS: tuple[Signal, ...] = (
             r"working|around|in place) (?:for|until|during|while)",
             r"(?:stay|stays|remain|remains) until",
             r"alongside (?:the |our )?(?:existing|current|old|legacy|\w+)",
-            r"migrat(?:e|ion|ing) (?:of )?(?:the |all )?existing",
             r"(?:strangler|parallel change|expand[- ]and[- ]contract|blue[- ]green)",
             r"(?:safe|staged|phased|gradual|progressive|incremental) (?:rollout|roll-out|"
             r"delivery|release|migration)",
@@ -354,6 +399,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"switch(?:ing)? (?:\S+ ){0,4}from \w+ to",
             r"move (?:\S+ ){0,5}(?:from|onto|off)",
             r"backfill(?:ing)?",
+            r"migrat(?:e|ion|ing) (?:of )?(?:the |all )?existing",
         ),
     ),
     Signal(
@@ -386,7 +432,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"regions|packages|microservices)",
             r"across (?:the |our |all )?(?:backend and frontend|frontend and backend|\d+ \w+|"
             r"(?:two|three|four|five|six|seven|eight|nine|ten|several|many) \w+)",
-            r"cross[- ](?:module|service|cutting|team|platform)",
+            r"cross[- ](?:module|service|cutting|team|platform|az|region|account|cloud)",
+            r"capacity (?:analysis|planning)",
             r"monolith(?:ic)?",
             r"(?:every|each) (?:query|module|service|endpoint|table|caller)",
             r"(?:between|across|for) (?:the |all |several |many |multiple )?teams",
@@ -404,6 +451,8 @@ SIGNALS: tuple[Signal, ...] = (
         1.0,
         (
             r"everywhere(?! else)",
+            r"(?:all|everything|each of them) (?:\S+ )?assumes? (?:a single|one|only one|"
+            r"exactly one)",
             r"(?:affects|touches|involves|spans|impacts) (?:\S+ ){1,4}(?:and|as well as)",
         ),
     ),
@@ -414,7 +463,7 @@ SIGNALS: tuple[Signal, ...] = (
         2.5,
         (
             r"architect(?:ure|ural)?",
-            r"re-?architect\w*",
+            r"(?:rearchitect|re-architect)\w*",
             r"rfc(?![\s-]*\d)",
             r"design (?:and|&) implement",
             r"(?:system|api|protocol|schema|data model) design",
@@ -437,7 +486,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"cache invalidation",
             r"invalidation (?:on|strategy|of)",
             r"(?:multi|per|cross)[- ]region",
-            r"re-?design\w*",
+            r"(?:redesign|re-design)\w*",
             r"design (?:doc|document|proposal)",
             r"(?:write|writing) (?:up|a design|the design)",
             r"(?:spike|threat model)",
@@ -824,6 +873,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"wording",
             r"(?:copy|text|label|message|string) change",
             r"grammar",
+            r"capitali[sz](?:e|ed|ation)",
             r"reword\w*",
             r"rephras\w+",
             r"(?:improve|clarify|reword|rephrase|fix) (?:the )?(?:\S+ )?(?:error |warning |log )?"
@@ -871,7 +921,9 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:add|update|fix|replace|change) (?:a |the |an )?(?:\S+ ){0,2}links? (?:to|in|for)",
             r"help (?:text|string|message|output)",
             r"translations?",
-            r"locales?",
+            r"locales?/",
+            r"locale (?:files?|strings?|json|yaml|keys?|catalog)",
+            r"locales (?:folder|directory|files?)",
             r"i18n",
             r"(?:german|french|spanish|japanese) strings",
             r"strings? (?:for|in)",
@@ -880,7 +932,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"handbook",
             r"codeowners",
             r"\.mailmap",
-            r"(?:header|label|title|heading|button|tooltip|caption) (?:\S+ ){0,2}(?:says|reads|"
+            r"(?:header|label|title|heading|button|tooltip|caption|toast|message|banner|notice|"
+            r"prompt|placeholder|error) (?:\S+ ){0,2}(?:says|reads|"
             r"shows) "
             r"\"[^\"]{1,40}\"",
             r"wiki (?:page|entry)",
@@ -902,6 +955,11 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:\S+ ){0,8}from \S+ to \S+",
             r"(?:change|rename|replace|update) \"[^\"]{1,60}\" (?:to|with|into) \"[^\"]{1,60}\"",
             r"misalign\w*",
+            r"make it \"[^\"]{1,80}\"",
+            r"(?:update|change|reword|fix|shorten) (?:the )?(?:\S+ ){0,2}(?:subject line|email "
+            r"subject|page title|heading|tooltip|caption|button label|link text)",
+            r"(?:current|old|new) (?:\S+ )?(?:subject|title|label|text|copy|wording|value|name|"
+            r"heading): \"[^\"]{1,80}\"",
             r"\d+ ?(?:px|pt|rem|em) (?:\S+ )?(?:margin|padding|spacing|gap|offset|border)",
             r"\(currently \S+\)",
             r"(?:label|text|title|heading|wording|copy|tooltip|placeholder|caption) "
@@ -917,7 +975,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"content-type",
             r"text/plain",
             r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens|order)",
-            r"(?:change|update|adjust|tweak|fix) (?:the )?(?:\S+ )?(?:colou?r|font|font size|"
+            r"(?:change|update|adjust|tweak|fix) (?:the )?(?:\S+ ){0,2}(?:colou?r|font|font size|"
             r"padding|margin|spacing|icon|border|shadow|background|alignment)s? (?:of|on|for|in|"
             r"to)",
             r"(?:update|change|set) (?:the )?(?:\S+ )?version (?:\S+ ){0,3}(?:from|to)",
