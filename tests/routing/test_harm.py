@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from buildrunner.routing.complexity import clean_text
-from buildrunner.routing.harm import CONCEPTS, HARM_RULES, assess_harm, mask_mentions
+from buildrunner.routing.concepts import CONCEPTS
+from buildrunner.routing.harm import HARM_RULES, assess_harm
+from buildrunner.routing.mentions import mask_mentions
 
 
 def assess(text: str) -> tuple[set[str], set[str], bool]:

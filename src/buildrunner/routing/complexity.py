@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from buildrunner.core.errors import InputError
-from buildrunner.routing.harm import HarmAssessment, assess_harm, mask_mentions
+from buildrunner.routing.harm import HarmAssessment, assess_harm
+from buildrunner.routing.matcher import Signal, is_negated, negated_inside
+from buildrunner.routing.mentions import mask_mentions
 from buildrunner.routing.scope import scope_reasons
-from buildrunner.routing.signals import INDEX, Signal, is_negated, negated_inside
+from buildrunner.routing.signals import INDEX
 
 Level = Literal["simple", "moderate", "complex", "critical"]
 LEVELS: tuple[Level, ...] = ("simple", "moderate", "complex", "critical")

@@ -1,4 +1,4 @@
-"""The signal engine: stems that gate patterns, and an index that finds what a full scan finds."""
+"""The matching engine: stems that gate patterns, and an index that finds what a full scan finds."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from buildrunner.routing import harm, signals
+from buildrunner.routing import concepts, harm, signals
 from buildrunner.routing.complexity import clean_text
-from buildrunner.routing.signals import Signal, SignalIndex, _stems
+from buildrunner.routing.matcher import Signal, SignalIndex, _stems
+from buildrunner.routing.mentions import mask_mentions
 
 TICKETS = Path(__file__).with_name("estimator_tickets.jsonl")
 
@@ -54,9 +55,9 @@ def _positions(matches: list[list[re.Match[str]]]) -> list[set[tuple[int, str]]]
 
 def test_index_finds_what_a_full_scan_finds() -> None:
     texts = [json.loads(line)["text"] for line in TICKETS.read_text("utf-8").splitlines()]
-    full_harm, full_signals = FullScan(harm.CONCEPTS), FullScan(signals.SIGNALS)
+    full_harm, full_signals = FullScan(concepts.CONCEPTS), FullScan(signals.SIGNALS)
     for text in texts:
-        masked = harm.mask_mentions(clean_text(text))
+        masked = mask_mentions(clean_text(text))
         lowered = clean_text(text).lower()
         assert _positions(harm.INDEX.scan(masked)) == _positions(full_harm.scan(masked))
         assert _positions(signals.INDEX.scan(lowered)) == _positions(full_signals.scan(lowered))
