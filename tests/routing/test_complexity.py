@@ -1,7 +1,11 @@
-"""Estimator tables: clear cases per level with their reasons, signals with near misses."""
+"""Estimator tables: clear cases per level with their reasons, signals with near misses, decoys,
+negation, determinism, and the labelled tickets written for these tests."""
 
 from __future__ import annotations
 
+import json
+import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -190,3 +194,148 @@ def test_self_negating_phrases() -> None:
     assert estimate_complexity("Session tokens never expire").level == "critical"
     assert "harm.credentials" not in ids("Make sure API keys are never logged.")
     assert "harm.credentials" in ids("API keys are logged in the access log.")
+
+
+# ------------------------------------------------------------------ harm as concepts, not words
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "signal"),
+    [
+        # critical without any alarm word: another party's data, in a polite tone
+        ("Hi, not urgent: when I open the link in the monthly email I sometimes land on another "
+         "company's invoice, with their address and VAT id.", "critical", "harm.data_exposure"),
+        ("The ORU matcher can attach a lab result to the wrong patient; in production since "
+         "release 3.12.", "critical", "harm.data_exposure"),
+        ("Cancellations in the app since v5.0 never call the billing provider, so ~2,300 "
+         "customers are still being charged monthly.", "critical", "harm.money"),
+        ("Someone ran a namespace delete against the prod context: all payment pods and secrets "
+         "are gone, checkout is returning 502.", "critical", "harm.outage"),
+        ("Our published npm package contains a postinstall script we didn't write that sends "
+         "environment variables to a remote host.", "critical", "harm.exploit"),
+        ("Legal forwarded a letter from the data protection authority: we didn't honour an "
+         "erasure request. We have until the 28th to respond.", "critical", "harm.legal"),
+        ("Thermostats that took the 4.2.0 update are stuck in a boot loop; rollout is at 20% "
+         "and they are not heating.", "critical", "harm.outage"),
+        ("Students are seeing grades for other students; results were published an hour ago.",
+         "critical", "harm.data_exposure"),
+        # complex: breadth and planning, not fire
+        ("Move 40 services from Jenkins to Argo CD, with a migration order that lets teams cut "
+         "over independently.", "complex", "scope.count"),
+        ("Upgrade Django 3.2 -> 4.2 LTS; 6 services share corelib and must upgrade one at a "
+         "time.", "complex", "scope.major_version"),
+        ("RFC: move background jobs from Celery to SQS. Open questions: visibility timeouts, "
+         "acks_late semantics, beat replacement.", "complex", "scope.design"),
+        ("Make tenant scoping mandatory at the data-access layer across services. No known "
+         "leaks today; this is hardening.", "complex", "calm.planned"),
+        ("Under a 3k rps load test ~0.3% of reads are stale because the cache load races the "
+         "invalidation listener; needs a redesign.", "complex", "scope.design"),
+        # simple: what the task does, not what it mentions
+        ("Rename `delete_all_users()` to `archive_inactive_users()`; two call sites.", "simple",
+         "simple.rename"),
+        ("In docs/security.md the heading says 'Reporting a vulnerabilty'. Fix the spelling.",
+         "simple", "simple.typo"),
+        ("Remove the commented-out `drop_all_tables(engine)` line from the seed script.",
+         "simple", "simple.local"),
+        ("The incident runbook says \"promte the replica\" in step 4; fix the spelling.",
+         "simple", "simple.typo"),
+        ("Change the log level of 'payment declined' from ERROR to INFO in billing/charge.py.",
+         "simple", "simple.constant"),
+        ("Bumps pytest from 7.4.3 to 7.4.4.", "simple", "simple.bump"),
+        # moderate: contained features and fixes, even with sensitive nouns around
+        ("Invoices table: sorting by amount is lexicographic. Sort on amount_cents, nulls last, "
+         "and add tests.", "moderate", "moderate.feature"),
+        ("Add validation to the refund form: the amount must be positive and must not exceed "
+         "the refundable amount.", "moderate", "moderate.feature"),
+        ("Crash in SettingsFragment on rotation (~1.2k users/week): observe the flow with "
+         "viewLifecycleOwner.", "moderate", "moderate.fix"),
+    ],
+)  # fmt: skip
+def test_levels_from_concepts(text: str, level: str, signal: str) -> None:
+    estimate = estimate_complexity(text)
+    assert estimate.level == level, estimate.summary()
+    assert signal in {r.signal for r in estimate.reasons}, estimate.summary()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No customer data was exposed; the bucket was never public.",
+        "Make sure a retried webhook never charges a customer twice.",
+        "If the search cluster is unavailable, fall back to Postgres full-text search.",
+        "Users must never see another tenant's data: add a guard to the query builder.",
+        "Add a unit test that fails when a query lacks the tenant filter.",
+    ],
+)
+def test_negations_and_requirements_are_not_critical(text: str) -> None:
+    assert estimate_complexity(text).level != "critical", estimate_complexity(text).summary()
+
+
+def test_a_requirement_keeps_its_reason() -> None:
+    estimate = estimate_complexity("Make sure a retried webhook never charges a customer twice.")
+    concerns = [r for r in estimate.reasons if r.kind == "concern"]
+    assert [(r.signal, r.text) for r in concerns] == [
+        ("harm.money", "money mischarged (as a requirement, not an event)")
+    ]
+
+
+def test_reporter_politeness_is_not_calm() -> None:
+    polite = "Low priority, no rush: I can see another customer's orders in my order history."
+    planned = (
+        "Tenant isolation hardening: no known leaks; another customer's data must stay hidden."
+    )
+    assert estimate_complexity(polite).level == "critical"
+    assert estimate_complexity(planned).level != "critical"
+
+
+def test_reasons_name_the_concepts_that_met() -> None:
+    estimate = estimate_complexity(
+        "Since Monday's release customers are billed twice for annual plans."
+    )
+    reasons = {r.signal: r.matched for r in estimate.reasons}
+    assert estimate.level == "critical"
+    assert reasons["harm.money"].startswith("billed + ")
+    assert reasons["harm.money"].endswith("twice")
+    assert "live.since" in reasons
+
+
+def test_estimates_do_not_depend_on_order() -> None:
+    texts = [t["text"] for t in _tickets()[:60]]
+    first = {text: estimate_complexity(text).as_dict() for text in texts}
+    shuffled = texts[:]
+    random.Random(7).shuffle(shuffled)
+    assert {text: estimate_complexity(text).as_dict() for text in shuffled} == first
+
+
+# ------------------------------------------------------------------ written tickets
+
+TICKETS = Path(__file__).with_name("estimator_tickets.jsonl")
+"""419 tickets written for these tests in five rounds, about 105 per level, in varied styles
+(Slack, Jira, GitHub, e-mail, incident channels, Dependabot, support escalations) with decoys:
+scary words in simple tasks, emergencies without alarm words, planned security work. Rounds
+three to five were written after the estimator was built and scored blind before any change
+was made for them (accuracy 0.657, 0.717 and 0.700; critical recall 0.40, 0.60 and 0.33); the
+rules were then generalised from what they missed, so they are in-sample now."""
+
+
+def _tickets() -> list[dict[str, str]]:
+    return [json.loads(line) for line in TICKETS.read_text(encoding="utf-8").splitlines()]
+
+
+def test_written_tickets_are_balanced() -> None:
+    counts = Counter(t["level"] for t in _tickets())
+    assert counts == {"simple": 105, "moderate": 105, "complex": 104, "critical": 105}
+
+
+def test_written_tickets_accuracy() -> None:
+    ranks = {"simple": 0, "moderate": 1, "complex": 2, "critical": 3}
+    pairs = [(ranks[t["level"]], estimate_complexity(t["text"]).rank) for t in _tickets()]
+    exact = sum(truth == guess for truth, guess in pairs) / len(pairs)
+    severe_under = sum(guess <= truth - 2 for truth, guess in pairs) / len(pairs)
+    criticals = [guess for truth, guess in pairs if truth == 3]
+    recall = sum(guess == 3 for guess in criticals) / len(criticals)
+    over_critical = sum(guess == 3 and truth < 3 for truth, guess in pairs) / len(pairs)
+    assert exact >= 0.93
+    assert recall >= 0.93
+    assert severe_under <= 0.02
+    assert over_critical <= 0.02

@@ -30,7 +30,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from buildrunner.core.errors import InputError
-from buildrunner.routing.signals import INDEX, SIGNALS, Signal, is_negated, negated_inside
+from buildrunner.routing.harm import HarmAssessment, assess_harm
+from buildrunner.routing.matcher import Signal, is_negated, negated_inside
+from buildrunner.routing.mentions import mask_mentions
+from buildrunner.routing.scope import scope_reasons
+from buildrunner.routing.signals import INDEX
 
 Level = Literal["simple", "moderate", "complex", "critical"]
 LEVELS: tuple[Level, ...] = ("simple", "moderate", "complex", "critical")
@@ -54,6 +58,16 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _URL = re.compile(r"https?://\S+")
+_QUOTED = re.compile(r"\"[^\"\n]{1,120}\"")
+"""Quoted strings are content, not scope: "promte the replica" is a typo, not replication."""
+_DETAILS = re.compile(r"<details>.*?(?:</details>|\Z)", re.S | re.I)
+_TAG = re.compile(r"</?[a-zA-Z][^>\n]{0,200}>")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_STEP = re.compile(r"^\s*(?:\d+[.)]|[-*] (?!\[[ x]\]))\s*\S", re.M)
+"""A numbered or bulleted step (checklist boxes are chores, not steps)."""
+POINT_KINDS = ("harm", "risk", "concern", "live", "calm", "scope", "moderate", "simple")
+"""Reason kinds whose points are summed: harm (critical on its own), risk (critical when live),
+concern (harm named as a requirement), live, calm, scope, moderate, simple."""
 _PATH = re.compile(
     r"(?<![\w/.-])(?:[\w.-]+/)*[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|"
     r"cs|c|h|cpp|hpp|swift|scala|sql|sh|html|css|scss|json|ya?ml|toml|ini|cfg|"
@@ -204,14 +218,20 @@ def estimate_complexity(
     """
     if default_level not in RANK:
         raise ValueError(f"unknown level {default_level!r}")
-    body = _URL.sub(" ", _FENCE.sub(" ", text))
-    lowered = body.lower()
-    hits = INDEX.scan(lowered)
+    body = clean_text(text)
+    lowered = _QUOTED.sub('"q"', body).lower()
     reasons = [
         reason
-        for signal, found in zip(INDEX.signals, hits, strict=True)
+        for signal, found in zip(INDEX.signals, INDEX.scan(lowered), strict=True)
         if (reason := _apply(signal, found, lowered)) is not None
     ]
+    reasons += _harm_reasons(assess_harm(mask_mentions(body)))
+    reasons += [
+        Reason(f.signal, f.kind, f.reason, f.matched, f.points) for f in scope_reasons(lowered)
+    ]
+    steps = len(_STEP.findall(body))
+    if steps >= 3:
+        reasons.append(Reason("moderate.steps", "moderate", "several steps", f"{steps} steps", 1.0))
     stats = [read_file_stat(Path(f), root=root) for f in files]
     stats += [FileStat(path=p, language=_language(p)) for p in paths]
     named = len(set(_PATH.findall(body))) if _EXTENSION.search(body) else 0
@@ -230,6 +250,37 @@ def estimate_complexity(
         is_default=is_default,
         points=points,
     )
+
+
+def clean_text(text: str) -> str:
+    """The prose of a task: without fenced code, URLs, HTML and quoted release notes."""
+    text = text.translate(_QUOTES)
+    text = _DETAILS.sub(" ", _FENCE.sub(" ", text))
+    return _TAG.sub(" ", _URL.sub(" ", text))
+
+
+def _harm_reasons(assessment: HarmAssessment) -> list[Reason]:
+    reasons: list[Reason] = []
+    seen: set[str] = set()
+    for event in assessment.events:
+        if event.rule.id not in seen:
+            seen.add(event.rule.id)
+            kind = "harm" if event.rule.alone else "risk"
+            matched = " + ".join(event.phrases)
+            reasons.append(
+                Reason(event.rule.id, kind, event.rule.reason, matched, event.rule.weight)
+            )
+    for event in assessment.hypothetical:
+        if event.rule.id not in seen:
+            seen.add(event.rule.id)
+            matched = " + ".join(event.phrases)
+            text = f"{event.rule.reason} (as a requirement, not an event)"
+            reasons.append(Reason(event.rule.id, "concern", text, matched, 1.0))
+    for hit in (*assessment.live, *assessment.calm):
+        if hit.concept not in seen:
+            seen.add(hit.concept)
+            reasons.append(Reason(hit.concept, hit.kind, hit.reason, hit.phrase.strip(), 1.0))
+    return reasons
 
 
 def _apply(signal: Signal, hits: list[re.Match[str]], lowered: str) -> Reason | None:
@@ -258,13 +309,9 @@ def _apply(signal: Signal, hits: list[re.Match[str]], lowered: str) -> Reason | 
 
 
 def _points(reasons: Sequence[Reason]) -> dict[str, float]:
-    points = {"harm": 0.0, "severe": 0.0, "live": 0.0, "calm": 0.0, "scope": 0.0}
-    points.update({"moderate": 0.0, "simple": 0.0})
-    severe_ids = {s.id for s in SIGNALS if s.severe}
+    points = dict.fromkeys(POINT_KINDS, 0.0)
     for reason in reasons:
         points[reason.kind] += reason.points
-        if reason.signal in severe_ids:
-            points["severe"] += reason.points
     return points
 
 
@@ -281,18 +328,22 @@ def decide_level(
     The thresholds are parameters so the benchmark can cross-validate them.
     """
     calm = points["calm"] > 0
-    harm, live = points["harm"], min(points["live"], 2.0)
-    if not calm and (points["severe"] > 0 or (harm >= 2 and live >= 1) or harm >= 4):
+    harm = points["harm"] + points["risk"]
+    if not calm and (points["harm"] > 0 or (harm > 0 and points["live"] >= 1)):
         return "critical", False
-    if points["scope"] >= complex_at:
+    clearly_simple = (
+        points["simple"] >= points["scope"] + 2 * simple_margin and points["moderate"] == 0
+    )
+    if points["scope"] >= complex_at and not clearly_simple:
         return "complex", False
+    lesser = points["moderate"] + points["concern"] + (1.0 if harm > 0 else 0.0)
     if (
         points["simple"] >= simple_margin
-        and points["simple"] >= points["moderate"] + simple_margin
-        and points["scope"] < 2
+        and points["simple"] >= lesser + simple_margin
+        and (points["scope"] < 2 or clearly_simple)
     ):
         return "simple", False
-    if points["moderate"] > 0 or points["scope"] > 0 or points["simple"] > 0 or harm > 0:
+    if any(points[kind] > 0 for kind in ("moderate", "scope", "simple", "concern")) or harm > 0:
         return "moderate", False
     if not matched:
         return default_level, True
@@ -304,20 +355,20 @@ def _score(level: Level, points: dict[str, float], *, is_default: bool) -> int:
     if is_default:
         return 25 * RANK[level] + 10
     if level == "critical":
-        extra = 3 * (points["harm"] + min(points["live"], 2.0) - 3)
+        extra = 3 * (points["harm"] + points["risk"] + min(points["live"], 3.0) - 3)
         return int(min(100, 75 + max(0.0, extra)))
     if level == "complex":
-        return int(min(74, 50 + 4 * (points["scope"] - COMPLEX_AT) + 2 * points["harm"]))
+        return int(min(74, 50 + 4 * (points["scope"] - COMPLEX_AT) + 2 * points["risk"]))
     if level == "moderate":
-        return int(min(49, 25 + 5 * points["scope"] + 3 * points["moderate"] + 2 * points["harm"]))
+        return int(min(49, 25 + 5 * points["scope"] + 3 * points["moderate"] + 2 * points["risk"]))
     return int(max(0, 24 - 4 * points["simple"]))
 
 
 def _relevance(kind: str, level: Level) -> int:
     order = {
-        "critical": ("harm", "live", "scope"),
-        "complex": ("scope", "harm", "calm"),
-        "moderate": ("moderate", "scope", "simple"),
+        "critical": ("harm", "risk", "live", "scope"),
+        "complex": ("scope", "calm", "risk", "concern"),
+        "moderate": ("moderate", "risk", "concern", "scope", "simple"),
         "simple": ("simple", "moderate"),
     }[level]
     return len(order) - order.index(kind) if kind in order else 0

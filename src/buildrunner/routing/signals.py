@@ -1,517 +1,22 @@
-"""The signals of the complexity estimator: a literal table of small declared rules.
-
-Each :class:`Signal` has a permanent id, a reason shown to the user, a kind, a weight and a
-tuple of regular-expression fragments. Fragments are matched case-insensitively on word
-boundaries (``fix`` does not match ``prefix``). A *negatable* signal ignores a match preceded,
-within three words, by a negation ("not in production", "nothing is on fire").
+"""The scope, moderate and simple signals of the complexity estimator: a literal table.
 
 Kinds and how the estimator uses them (see :mod:`buildrunner.routing.complexity`):
 
-- ``harm``: a costly or irreversible consequence (exploitable flaw, leaked credential, data
-  loss or corruption, money, legal exposure, outage). ``severe`` harm is critical on its own;
-  the rest needs ``live`` evidence.
-- ``live``: the harm is real and current (production, customers affected, counts, "since the
-  deploy", "immediately").
-- ``calm``: explicitly planned or contained ("nothing is on fire", "only on staging").
-- ``scope``: cross-module design, migrations with compatibility, concurrency, performance,
-  architecture, public API, large data or many places.
-- ``moderate``: a contained feature or fix that needs reading code and writing tests.
-- ``simple``: mechanical, one place, no design decision.
+- ``scope``: cross-module design, migrations with compatibility, upgrades, concurrency,
+  performance analysis, public API, protocol features, large data, many places, plans;
+- ``moderate``: a contained feature or fix that needs reading code and writing tests;
+- ``simple``: mechanical, one place, no design decision (typo, rename, bump, one value, docs).
 
+Harm (critical) is not here: it is a combination of concepts, see :mod:`buildrunner.routing.harm`.
 The rubric these encode is the one in shared/bench/README.md section 3; the signals describe the
-rubric's concepts in general words, not the wording of any one task.
+rubric's concepts in general words, not the wording of any one task. Ids are permanent.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Literal
-
-Kind = Literal["harm", "live", "calm", "scope", "moderate", "simple"]
-
-_NEGATION = re.compile(
-    r"\b(?:no|not|nothing|never|without|none|nor|neither|isn't|wasn't|hasn't|haven't|doesn't|don't|didn't|aren't|n't)\b"
-)
-
-
-@dataclass(frozen=True)
-class Signal:
-    """One rule: an id (permanent), the reason it gives, its kind, weight and patterns."""
-
-    id: str
-    kind: Kind
-    reason: str
-    weight: float
-    patterns: tuple[str, ...]
-    negatable: bool = False
-    severe: bool = False
-    negation_inside: bool = False
-    """Also cancel a match that negates itself after its first word ("keys are never logged")."""
-    parts: tuple[tuple[tuple[str, ...] | None, re.Pattern[str]], ...] = field(
-        init=False, repr=False, compare=False
-    )
-    expanded: tuple[str, ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # No leading assertion and no IGNORECASE: the text is lowered once and a literal prefix
-        # lets `re` skip ahead quickly (25x faster); the left word boundary is checked by hand.
-        parts: list[tuple[tuple[str, ...] | None, re.Pattern[str]]] = []
-        expanded: list[str] = []
-        for pattern in self.patterns:
-            declared, body = _declared_stems(pattern)
-            for branch in [body] if declared else _expand(body):
-                stems = declared or _stems(branch)
-                parts.append((stems, re.compile(rf"(?:{branch})(?![\w])")))
-                expanded.append(pattern if declared else branch)
-        object.__setattr__(self, "expanded", tuple(expanded))
-        object.__setattr__(self, "parts", tuple(parts))
-
-    def find(self, lowered: str) -> list[re.Match[str]]:
-        """Every match in the lower-cased text, in order of position.
-
-        A pattern runs only when one of its literal stems occurs in the text: most patterns
-        are skipped by a substring test, which keeps an estimate well under a millisecond.
-        """
-        found: list[re.Match[str]] = []
-        for stems, regex in self.parts:
-            if stems is not None and not any(stem in lowered for stem in stems):
-                continue
-            pos = 0
-            while (hit := regex.search(lowered, pos)) is not None:
-                start = hit.start()
-                pos = max(hit.end(), start + 1)
-                if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "_-"):
-                    pos = start + 1
-                    continue
-                found.append(hit)
-        found.sort(key=lambda m: m.start())
-        return found
-
-    def match(self, text: str) -> str | None:
-        """The first non-negated matching phrase in `text` (lower-cased), or None."""
-        lowered = text.lower()
-        last_end = 0
-        for found in self.find(lowered):
-            negated = self.negatable and (
-                is_negated(lowered, found.start(), after=last_end)
-                or (self.negation_inside and negated_inside(found.group(0)))
-            )
-            last_end = found.end()
-            if not negated:
-                return found.group(0)
-        return None
-
-
-def _declared_stems(pattern: str) -> tuple[tuple[str, ...] | None, str]:
-    """A pattern may start with ``{stem,stem}``: literals one of which must occur in the text.
-
-    Used for patterns that start with a character class (``{.md}\\w+\\.md``).
-    """
-    if pattern.startswith("{") and "}" in pattern:
-        head, _, body = pattern[1:].partition("}")
-        return tuple(head.split(",")), body
-    return None, pattern
-
-
-def _expand(pattern: str) -> list[str]:
-    """Split a leading group of alternatives into one pattern per alternative.
-
-    ``(?:site|app) is down`` becomes ``site is down`` and ``app is down``: a pattern that starts
-    with a literal is searched for much faster than one that starts with an alternation.
-    """
-    if not pattern.startswith("(?:"):
-        return [pattern]
-    end = _group_end(pattern)
-    if pattern[end + 1 : end + 2] in ("?", "*", "{", "+"):
-        return [pattern]
-    rest = pattern[end + 1 :]
-    return [f"(?:{branch}){rest}" for branch in _split_top(pattern[3:end])]
-
-
-def _group_end(pattern: str) -> int:
-    depth = 0
-    for index, char in enumerate(pattern):
-        if char == "(" and not _escaped(pattern, index):
-            depth += 1
-        elif char == ")" and not _escaped(pattern, index):
-            depth -= 1
-            if depth == 0:
-                return index
-    return len(pattern) - 1
-
-
-def _stems(pattern: str) -> tuple[str, ...] | None:
-    """Literal lowercase prefixes one of which must occur for `pattern` to match (None: any).
-
-    Understands a leading run of letters (``deadlock\\w*`` -> ``deadlock``) and a leading
-    non-optional group of such alternatives (``(?:sev|severity)`` -> ``sev``, ``severity``).
-    """
-    if pattern.startswith("(?:"):
-        index = _group_end(pattern)
-        if pattern[index + 1 : index + 2] in ("?", "*", "{"):
-            return None
-        stems: list[str] = []
-        for branch in _split_top(pattern[3:index]):
-            inner = _stems(branch)
-            if inner is None:
-                return None
-            stems.extend(inner)
-        return tuple(stems) or None
-    letters = re.match(r"[a-z0-9][a-z0-9'-]*", pattern)
-    if letters is None:
-        return None
-    stem = letters.group(0)
-    if pattern[len(stem) : len(stem) + 1] in ("?", "*", "{"):
-        stem = stem[:-1]
-    return (stem,) if len(stem) >= 2 else None
-
-
-def _escaped(pattern: str, index: int) -> bool:
-    return index > 0 and pattern[index - 1] == "\\"
-
-
-def _split_top(body: str) -> list[str]:
-    branches, depth, start = [], 0, 0
-    for index, char in enumerate(body):
-        if char in "([" and not _escaped(body, index):
-            depth += 1
-        elif char in ")]" and not _escaped(body, index):
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(body[start:index])
-            start = index + 1
-    branches.append(body[start:])
-    return branches
-
-
-def negated_inside(phrase: str) -> bool:
-    """Whether a matched phrase negates itself after its first word ("keys are never logged")."""
-    words = re.findall(r"[\w']+", phrase.lower())[1:]
-    return bool(_NEGATION.search(" ".join(words)))
-
-
-def is_negated(text: str, start: int, *, after: int = 0) -> bool:
-    """Whether one of the three words before `start` (and after `after`) is a negation."""
-    window = text[max(0, start - 40, after) : start]
-    words = re.findall(r"[\w']+", window.lower())[-3:]
-    return bool(_NEGATION.search(" ".join(words)))
-
-
-_W = r"(?:[\w'$.,/-]+\s+)"  # one word and its trailing space, for short gaps: _W{0,3}
-_KEY = r"(?:keys?|secrets?|tokens?|credentials?|passwords?|passphrases?)"
-_NUM = r"(?:\d[\d,.]*\s*(?:k|m|million|billion|thousand)?|hundreds|thousands|dozens|millions)"
-
+from buildrunner.routing.matcher import Signal, SignalIndex
 
 SIGNALS: tuple[Signal, ...] = (
-    # ------------------------------------------------------------------ harm (critical)
-    Signal(
-        "harm.exploit",
-        "harm",
-        "exploitable security flaw",
-        3.0,
-        (
-            r"sql[- ]?injection",
-            r"sqli",
-            r"remote code execution",
-            r"rce",
-            r"(?:command|shell|code|template|header|ldap|xpath|nosql) injection",
-            r"cross[- ]site scripting",
-            r"xss",
-            r"csrf",
-            r"cross[- ]site request forgery",
-            r"ssrf",
-            r"xxe",
-            r"(?:path|directory) traversal",
-            r"insecure deserialization",
-            r"privilege escalation",
-            r"(?:authentication|auth|login|2fa|mfa) bypass",
-            r"bypass(?:es|ed)? (?:the )?(?:authentication|auth|login|permission|access)",
-            r"account takeover",
-            r"take over (?:any|other|another)" + _W + r"{0,2}accounts?",
-            r"session (?:fixation|hijacking)",
-            r"idor",
-            r"insecure direct object references?",
-            r"broken (?:access control|authentication)",
-            r"(?:read|access|see|view|download|modify|delete) (?:\S+ ){0,2}(?:other|another)"
-            r" (?:users?|customers?|tenants?|accounts?|organi[sz]ations?)'?s?",
-            r"forge[sd]? (?:\S+ )?(?:tokens?|sessions?|signatures?|cookies?|requests?)",
-            r"alg:? ?none",
-            r"severity:? (?:high|critical)",
-            r"zero[- ]day",
-            r"0[- ]day",
-            r"cve-\d{4}-\d+",
-            r"exploit(?:ed|able|ation)?",
-            r"proof[- ]of[- ]concept",
-            r"actively exploited",
-            r"unauthori[sz]ed access",
-        ),
-        severe=True,
-    ),
-    Signal(
-        "harm.security",
-        "harm",
-        "security weakness",
-        2.0,
-        (
-            r"vulnerabilit(?:y|ies)",
-            r"vulnerable",
-            r"security (?:hole|flaw|bug|issue|finding|report|"
-            r"advisory|incident|problem)",
-            r"pentest(?:er|ers|ing)?",
-            r"penetration test",
-        ),
-    ),
-    Signal(
-        "harm.auth",
-        "harm",
-        "broken authentication",
-        3.0,
-        (
-            r"(?:tokens?|sessions?|links?|codes?) (?:\S+ ){0,3}"
-            r"(?:never expires?|do(?:es)? not expire)",
-            r"(?:tokens?|links?|codes?) (?:\S+ ){0,3}(?:be )?(?:reused|replayed) "
-            r"(?:indefinitely|forever)",
-            r"(?:reset|login|magic|invite) (?:links?|tokens?) (?:\S+ ){0,4}(?:reused|replayed)",
-            r"(?:sent|transmitted) over (?:plain )?http(?!s)",
-            r"plain ?text passwords?",
-            r"passwords? (?:are |is )?stored in (?:plain ?text|clear)",
-            r"unsalted",
-            r"md5 (?:password|hash)",
-            r"(?:weak|broken|missing) (?:encryption|hashing|signature (?:check|verification))",
-        ),
-        negatable=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.credentials",
-        "harm",
-        "leaked or exposed credentials",
-        3.0,
-        (
-            r"(?:leaked|exposed|pushed|committed|published|hard-?coded|hardcoded) "
-            + _W
-            + r"{0,4}"
-            + _KEY,
-            _KEY + r" " + _W + r"{0,3}(?:leaked|exposed|compromised|in (?:the )?(?:public )?"
-            r"(?:repo|repository|git history|logs))",
-            r"(?:revoke|rotate) (?:and rotate )?" + _W + r"{0,3}" + _KEY,
-            r"credential (?:leak|exposure)",
-            _KEY + r" (?:\S+ ){0,4}(?:printed|logged|leaked|visible|readable) in",
-            r"secret (?:leak|exposure)",
-        ),
-        negatable=True,
-        negation_inside=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.data_exposure",
-        "harm",
-        "customer data exposed",
-        3.0,
-        (
-            r"data (?:leak|breach|exposure)",
-            r"(?:tenant|customer|user|personal|pii|patient) data "
-            r"(?:is |was |being )?(?:leak(?:ed|ing|s)?|exposed|visible)",
-            r"sees? (?:\S+ ){0,3}(?:other|another) (?:tenants?|customers?|users?)'?s?",
-            r"cross[- ]tenant (?:data|leak|access|exposure)",
-            r"(?:tenant|customer) (?:a|b) sees",
-            r"leak(?:s|ed|ing)? (?:\S+ ){0,2}(?:personal|customer|user|private) "
-            r"(?:data|information)",
-        ),
-        negatable=True,
-        negation_inside=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.data_loss",
-        "harm",
-        "data loss or corruption",
-        3.0,
-        (
-            r"data loss",
-            r"lost (?:\S+ ){0,2}(?:data|orders|rows|records|writes|transactions|files)",
-            r"truncat(?:ed|es|ing) (?:\S+ ){0,2}(?:table|data|rows|records)",
-            r"(?:dropped|deleted|wiped|purged|destroyed|erased) "
-            + _W
-            + r"{0,3}(?:table|tables|column|"
-            r"database|rows|records|data|orders|users|accounts|subscriptions|customers|files|backups)",
-            r"(?:deleted|lost|wiped|corrupted) " + _NUM + r" " + _W + r"{0,2}\w+",
-            r"restore (?:\S+ ){0,4}from (?:\S+ ){0,3}backups?",
-            r"data (?:corruption|is corrupt)",
-            r"corrupt(?:ed|ion|s)? (?:\S+ ){0,2}"
-            r"(?:data|rows|records|database|balances|files|index)",
-            r"(?:no|without a) (?:usable |known-good |working |valid )?backups?",
-            r"backups? (?:\S+ ){0,4}(?:fail(?:ed|ing|s)?|missing|broken|corrupt)",
-            r"split[- ]brain",
-            r"divergent (?:histories|data|writes|state)",
-            r"swapped (?:fields|data)",
-            r"(?:integrity|consistency) (?:problem|issue|violation|check failed)",
-            r"ledger integrity",
-            r"duplicated (?:\S+ ){0,3}(?:rows|records|data|invoices|orders|payments|entries)",
-            r"irreversibl[ye]",
-        ),
-        negatable=True,
-        severe=True,
-    ),
-    Signal(
-        "harm.money",
-        "harm",
-        "money at stake",
-        2.0,
-        (
-            r"(?:charged|billed|paid|processed|debited|captured) (?:\S+ ){0,2}twice",
-            r"duplicate (?:charges|payments|transactions|refunds)",
-            r"double[- ](?:invoices?|billing|payments?|refunds?|payouts?)",
-            r"double[- ]?charg(?:e|es|ed|ing)",
-            r"overcharg(?:e|ed|ing)",
-            r"undercharg(?:e|ed|ing)",
-            r"refunds?",
-            r"oversold",
-            r"overselling",
-            r"ledger",
-            r"balances?",
-            r"withdraw(?:al|als|n)?",
-            r"payouts?",
-            r"billing run",
-            r"revenue",
-            r"interest (?:is )?calculat\w+",
-            r"(?:statements|invoices) (?:\S+ ){0,4}(?:off|wrong)",
-            r"rounding errors?",
-            r"settlement",
-            r"captured (?:card )?payments",
-            r"money",
-            r"financial (?:loss|impact|harm)",
-            r"{$}\$\s?\d[\d,]*(?:\.\d+)?",
-            r"(?:charge|bill|cancel) (?:\S+ ){0,2}(?:incorrectly|wrongly|twice)",
-        ),
-        negatable=True,
-    ),
-    Signal(
-        "harm.legal",
-        "harm",
-        "legal or regulatory exposure",
-        2.0,
-        (
-            r"gdpr",
-            r"ccpa",
-            r"hipaa",
-            r"pci(?:[- ]dss)?",
-            r"sox",
-            r"regulat(?:or|ors|ory)",
-            r"legal(?:'s)? (?:deadline|team|exposure|obligation|requirement)",
-            r"lawsuit",
-            r"fines?",
-            r"breach notification",
-            r"notify (?:\S+ ){0,2}(?:users|customers|regulators?|authorities)",
-            r"deletion requests?",
-            r"right to (?:be forgotten|erasure)",
-            r"data protection",
-        ),
-        negatable=True,
-    ),
-    Signal(
-        "harm.outage",
-        "harm",
-        "production outage",
-        3.0,
-        (
-            r"(?:production|prod|site|service|app|api|website|checkout|login) (?:is|went|was) "
-            r"(?:completely )?down",
-            r"outage",
-            r"(?:returns?|returning|throws?|fails?) "
-            r"(?:\S+ ){0,2}(?:for|on) (?:every|all) requests?",
-            r"every request fails",
-            r"nobody can (?:log ?in|sign ?in|check ?out|pay|use)",
-            r"restore service",
-            r"service is unavailable",
-            r"(?:sev|severity)[- ]?[01]\b",
-            r"p0",
-            r"incident",
-            r"rolling back failed",
-            r"rollback failed",
-            r"(?:cannot|can't|unable to) roll ?back",
-            r"on fire",
-            r"emergency",
-        ),
-        negatable=True,
-        severe=True,
-    ),
-    # ------------------------------------------------------------------ live evidence
-    Signal(
-        "live.urgent",
-        "live",
-        "urgent",
-        1.0,
-        (
-            r"urgent(?:ly)?",
-            r"immediately",
-            r"asap",
-            r"right now",
-            r"right away",
-            r"top priority",
-            r"highest priority",
-            r"as soon as possible",
-            r"hotfix",
-            r"(?:fix|patch|stop|restore|revoke|rotate|block|disable) (?:\S+ ){0,3}(?:now|today)",
-            r"before (?:tonight|tomorrow|the (?:next|nightly|renewal|billing) \w+)",
-            r"deadline is (?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday)",
-            r"(?:deadline|due) (?:\S+ ){0,2}(?:today|tonight|tomorrow|friday|monday)",
-            r"(?:minutes|hours?) ago",
-            r"every minute counts",
-        ),
-        negatable=True,
-    ),
-    Signal(
-        "live.production",
-        "live",
-        "happening in production",
-        1.0,
-        (
-            r"in production",
-            r"on production",
-            r"production (?:data|database|db|traffic|users)",
-            r"(?:since|after) (?:the |our |last |this )?(?:\d[\d:.]* )?"
-            r"(?:deploy|deployment|release|"
-            r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|this morning)",
-            r"yesterday",
-            r"this morning",
-            r"ongoing",
-            r"still (?:happening|going on|writing)",
-            r"(?:customers?|users?|clients?) (?:\S+ ){0,2}"
-            r"(?:reported|are (?:being|seeing|affected)|"
-            r"have been|complain\w*|see)",
-            r"(?:is|are) rising",
-            r"affected (?:customers|users|accounts)",
-            r"support (?:has|got|received) " + _NUM,
-            _NUM + r" (?:customers|users|accounts|orders|tickets|items|charges|transactions|"
-            r"subscriptions|profiles|objects|records|payments|double charges)",
-            r"live (?:site|system|traffic|data)",
-            r"public (?:github )?(?:repo|repository|endpoint)",
-        ),
-        negatable=True,
-    ),
-    # ------------------------------------------------------------------ calm
-    Signal(
-        "calm.planned",
-        "calm",
-        "planned, not an emergency",
-        3.0,
-        (
-            r"nothing is (?:on fire|urgent|broken)",
-            r"not (?:an? )?(?:emergency|incident|urgent)",
-            r"no (?:deadline|rush|urgency|time pressure|deadline pressure)",
-            r"(?:has|have) not (?:yet )?happened in production",
-            r"not (?:yet )?in production",
-            r"(?:on|in) staging",
-            r"we have time",
-            r"low priority",
-            r"nice to have",
-            r"not (?:on fire|time[- ]critical)",
-            r"when (?:you|we|someone) (?:have|has|get) time",
-            r"before (?:it )?reach(?:es|ed)? (?:users|production|customers)",
-        ),
-    ),
     # ------------------------------------------------------------------ scope (complex)
     Signal(
         "scope.migration",
@@ -519,19 +24,39 @@ SIGNALS: tuple[Signal, ...] = (
         "migration with a cut-over",
         2.5,
         (
-            r"migrat(?:e|es|ing|ion) (?:\S+ ){0,6}(?:from|to|onto|off)",
+            r"migrat(?:e|es|ing) (?:\S+ ){0,6}(?:from|to|onto|off)",
+            r"migration (?:\S+ ){0,4}(?:from|onto|off)",
             r"(?:cut|switch)[- ]?over",
-            r"backfill(?:ing)?",
+            r"backfill(?:ing)? (?:strategy|plan|of (?:all|the) (?:history|historical))",
+            r"(?:map|migrate|convert|translate) (?:\S+ ){0,3}(?:to|onto) the new (?:schema|format|"
+            r"model|api|structure)",
+            r"parity",
             r"dual[- ]writes?",
-            r"re-?encrypt\w*",
+            r"(?:reencrypt|re-encrypt)\w*",
             r"zero[- ]downtime",
             r"without downtime",
             r"no downtime",
             r"online (?:migration|move)",
-            r"replace (?:our |the )?(?:homegrown|home-grown|legacy|custom|hand-rolled) \w+",
+            r"replac(?:e|es|ing) (?:our |the )?(?:homegrown|home-grown|legacy|custom|hand-rolled|"
+            r"in-house) \w+",
             r"replace \w+ with \w+ (?:across|everywhere|in all)",
             r"rewrite (?:\S+ ){0,3}(?:to use|on top of|using)",
             r"(?:to use|switch to|move to) \S+ instead of",
+            r"(?:migration|transition|cut-?over|rollout|roll-out|upgrade) (?:path|plan|order|"
+            r"strategy|period|window)s?",
+            r"during the (?:transition|migration|cut-?over|switch|move|rollout)",
+            r"(?:dual|parallel|shadow)[- ](?:run|running|reads?|writes?|traffic)",
+            r"run (?:both|the two|old and new) (?:\S+ )?(?:in parallel|side by side)",
+            r"decommission\w*",
+            r"(?:stay|stays|remain|remains|still be|keep|kept) (?:\S+ ){0,2}(?:supported|running|"
+            r"working|around|in place) (?:for|until|during|while)",
+            r"(?:stay|stays|remain|remains) until",
+            r"alongside (?:the |our )?(?:existing|current|old|legacy|\w+)",
+            r"(?:strangler|parallel change|expand[- ]and[- ]contract|blue[- ]green)",
+            r"(?:safe|staged|phased|gradual|progressive|incremental) (?:rollout|roll-out|"
+            r"delivery|release|migration)",
+            r"(?:serve|support) both",
+            r"as (?:a )?fallback until",
         ),
     ),
     Signal(
@@ -542,6 +67,8 @@ SIGNALS: tuple[Signal, ...] = (
         (
             r"switch(?:ing)? (?:\S+ ){0,4}from \w+ to",
             r"move (?:\S+ ){0,5}(?:from|onto|off)",
+            r"backfill(?:ing)?",
+            r"migrat(?:e|ion|ing) (?:of )?(?:the |all )?existing",
         ),
     ),
     Signal(
@@ -554,7 +81,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"major (?:version )?upgrade",
             r"framework upgrade",
             r"deprecations",
-            r"(?:django|rails|react|angular|vue|spring|python|node|java|postgres(?:ql)?|kubernetes|\.net)"
+            r"(?:django|rails|react|angular|vue|spring|python|node|java|postgres(?:ql)?|kubernetes|"
+            r"\.net)"
             r" \d+(?:\.\d+)? to (?:\S+ )?\d+",
         ),
     ),
@@ -564,19 +92,37 @@ SIGNALS: tuple[Signal, ...] = (
         "many places or components",
         2.0,
         (
-            r"(?:\d{2,}|[3-9]|dozens of|hundreds of|many|every|all) (?:\S+ )?"
+            r"(?:many|every|all) (?:\S+ )?"
             r"(?:modules|services|files|places|call sites|callers|screens|"
             r"pages|queries|endpoints|tables|repos|repositories|packages|components|microservices|"
             r"task types|teams|forms|handlers|integrations|jobs)",
-            r"across (?:the |our |all )?(?:codebase|code base|backend and frontend|frontend and "
-            r"backend|services|modules|layers|the stack|repos|teams|\d+ \w+)",
-            r"cross[- ](?:module|service|cutting|team|platform)",
+            r"across (?:the |our |all )?(?:\S+ ){0,3}(?:codebase|code base|services|modules|layers|"
+            r"stack|repos|repositories|teams|apps|platforms|clients|products|systems|clusters|"
+            r"regions|packages|microservices)",
+            r"across (?:the |our |all )?(?:backend and frontend|frontend and backend|\d+ \w+|"
+            r"(?:two|three|four|five|six|seven|eight|nine|ten|several|many) \w+)",
+            r"cross[- ](?:module|service|cutting|team|platform|az|region|account|cloud)",
+            r"capacity (?:analysis|planning)",
             r"monolith(?:ic)?",
             r"(?:every|each) (?:query|module|service|endpoint|table|caller)",
+            r"(?:between|across|for) (?:the |all |several |many |multiple )?teams",
+            r"(?:several|many|multiple|all) teams",
             r"(?:every|each|all) (?:public )?(?:methods|method|functions|function|classes|"
             r"commands|pages|screens|components|handlers|endpoints|models)",
             r"imported (?:from|by) (?:almost )?every",
             r"end[- ]to[- ]end",
+        ),
+    ),
+    Signal(
+        "scope.spread",
+        "scope",
+        "spread over the code base",
+        1.0,
+        (
+            r"everywhere(?! else)",
+            r"(?:all|everything|each of them) (?:\S+ )?assumes? (?:a single|one|only one|"
+            r"exactly one)",
+            r"(?:affects|touches|involves|spans|impacts) (?:\S+ ){1,4}(?:and|as well as)",
         ),
     ),
     Signal(
@@ -586,7 +132,7 @@ SIGNALS: tuple[Signal, ...] = (
         2.5,
         (
             r"architect(?:ure|ural)?",
-            r"re-?architect\w*",
+            r"(?:rearchitect|re-architect)\w*",
             r"rfc(?![\s-]*\d)",
             r"design (?:and|&) implement",
             r"(?:system|api|protocol|schema|data model) design",
@@ -597,10 +143,48 @@ SIGNALS: tuple[Signal, ...] = (
             r"rewrite (?:the |our )?\S+ (?:layer|engine|subsystem|core)",
             r"(?:storage|data|persistence|transport|rendering|caching) (?:layer|engine)",
             r"(?:pluggable|multiple|several) (?:\S+ )?backends",
+            r"(?:provider|vendor|cloud|database|storage|platform)[- ]agnostic",
+            r"(?:build|introduce|create) (?:an? |the |our )?(?:\w+ )?platform",
+            r"consolidat\w+ (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
+            r"(?:unify|merge|combine) (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
+            r"(?:split|break|carve) (?:up )?(?:\S+ ){0,4}into (?:\S+ )?(?:modules|services|"
+            r"packages|components|libraries|microservices|bounded contexts)",
+            r"consolidat\w+ (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
+            r"(?:unify|merge|combine) (?:\S+ ){0,5}into (?:one|a single|a common|a shared)",
             r"design (?:a|the|our) (?:\S+ ){0,2}(?:strategy|architecture|system|scheme|protocol)",
             r"cache invalidation",
             r"invalidation (?:on|strategy|of)",
             r"(?:multi|per|cross)[- ]region",
+            r"(?:redesign|re-design)\w*",
+            r"design (?:doc|document|proposal)",
+            r"(?:write|writing) (?:up|a design|the design)",
+            r"(?:spike|threat model)",
+            r"how (?:do|should|can|would) we",
+            r"(?:evaluate|compare|choose between|pick) (?:\S+ ){0,4}(?:vs\.?|versus|or|options|"
+            r"alternatives|approaches)",
+            r"state machine",
+            r"event[- ]sourc\w+",
+            r"cqrs",
+            r"sagas?",
+            r"outbox",
+            r"event[- ]driven",
+            r"(?:rules?|workflow|policy|pricing|recommendation|search|sync|scheduling) engine",
+            r"dsl",
+            r"domain[- ]specific language",
+            r"(?:queue|schema|system|api|protocol|data|fairness|sync|storage|cache|caching|"
+            r"permission|plugin|module|service|security|network|database) design",
+            r"(?:needs|need|requires|require) (?:a |an )?(?:\w+ )?design",
+            r"design (?:the|a|an|our) (?:\w+ ){0,2}(?:data model|schema|protocol|api|"
+            r"architecture|system|sync|pipeline|layer|format|scheme|strategy|flow)",
+            r"read models?",
+            r"federat\w+",
+            r"(?:extract|split|pull|move|carve) (?:\S+ ){0,8}into (?:its|their) own (?:\S+ )?"
+            r"(?:service|repo|repository|package|database|microservice|deployable)",
+            r"(?:cdc|change data capture|debezium)",
+            r"(?:write|draft|prepare) (?:a |an |the )?(?:proposal|design|rfc|plan|spec|"
+            r"recommendation|adr)",
+            r"(?:build|introduce|add) (?:a |an )?(?:\S+ ){0,3}(?:layer|abstraction|framework|"
+            r"platform|engine) (?:in front of|over|on top of|between|for all)",
         ),
     ),
     Signal(
@@ -632,6 +216,18 @@ SIGNALS: tuple[Signal, ...] = (
             r"replication",
             r"sharding",
             r"lost updates?",
+            r"starv\w+",
+            r"durability",
+            r"jepsen",
+            r"linearizab\w+",
+            r"fsync",
+            r"group commit",
+            r"deterministic (?:simulation|replay|lockstep)",
+            r"(?:become|be made) deterministic",
+            r"desync\w*",
+            r"fairness",
+            r"preempt\w+",
+            r"offline (?:edits|sync|support|first)",
             r"overwrite each other",
             r"last (?:write|save) wins",
         ),
@@ -653,6 +249,11 @@ SIGNALS: tuple[Signal, ...] = (
             r"optimistic locking",
             r"checkpoints?",
             r"resumable",
+            r"quotas? (?:per|for each|across)",
+            r"per-(?:tenant|customer|user|org) quotas?",
+            r"shard(?:s|ed)?",
+            r"consisten(?:t|cy) across",
+            r"real-?time (?:updates|sync|collaboration)",
         ),
     ),
     Signal(
@@ -661,9 +262,24 @@ SIGNALS: tuple[Signal, ...] = (
         "performance analysis",
         2.5,
         (
-            r"p9[59]",
-            r"p99\.9",
-            r"profil(?:e|ing)",
+            r"p9\d+",
+            r"p99\.9+",
+            r"tail latency",
+            r"(?:contention|lock contention)",
+            r"horizontal(?:ly)? scal\w+",
+            r"scale (?:out|horizontally)",
+            r"cold starts?",
+            r"cost analysis",
+            r"start-?up (?:time|performance|latency)",
+            r"(?:traces|tracing|perfetto|flame ?graphs?|benchmarks?|benchmarking)",
+            r"autoscal\w+",
+            r"test impact analysis",
+            r"profil(?:e|ing) (?:\S+ ){0,3}(?:time|latency|loading|memory|cpu|gpu|performance|"
+            r"queries|startup|allocations)",
+            r"paralleli[sz]\w+",
+            r"profil(?:ing|er|ers)",
+            r"profile (?:it|this|the (?:\S+ ){0,2}(?:endpoint|service|query|queries|code|app|"
+            r"worker|job|request|function|handler|hot path|pipeline|build|startup))",
             r"bottlenecks?",
             r"n\+1",
             r"memory leaks?",
@@ -694,7 +310,7 @@ SIGNALS: tuple[Signal, ...] = (
         "scope.compatibility",
         "scope",
         "compatibility constraints",
-        2.0,
+        1.25,
         (
             r"public api",
             r"backwards?[- ]compatib\w+",
@@ -708,7 +324,12 @@ SIGNALS: tuple[Signal, ...] = (
             r"(?:one|two) releases?",
             r"versioned (?:api|plugin)",
             r"api_version",
-            r"(?:must|should) (?:keep|continue) (?:to )?work(?:ing)?",
+            r"(?:keep|keeps|keeping|continue|continues|continuing) (?:\S+ ){0,5}(?:to )?"
+            r"work(?:ing)?",
+            r"(?:must|should|will|to) (?:stay|remain) (?:identical|the same|unchanged|compatible)",
+            r"(?:pixel|byte|bit)[- ](?:for[- ](?:pixel|byte|bit)|compatible|identical|exact)",
+            r"while (?:the )?(?:old|existing|legacy|v\d+) \S+",
+            r"without (?:\S+ ){0,2}(?:losing|breaking|changing) (?:their|existing|current)",
         ),
         negatable=True,
     ),
@@ -763,9 +384,10 @@ SIGNALS: tuple[Signal, ...] = (
         "several languages or stacks",
         1.0,
         (
-            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#) and "
-            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#)",
-            r"(?:ios|android|web) and (?:ios|android|web)",
+            r"(?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#|node) "
+            r"and (?:python|typescript|javascript|go|golang|java|kotlin|swift|ruby|rust|php|c#|"
+            r"node)",
+            r"(?:ios|android|web|desktop|mobile)(?:,| and) (?:ios|android|web|desktop|mobile)",
         ),
     ),
     Signal(
@@ -775,7 +397,7 @@ SIGNALS: tuple[Signal, ...] = (
         1.0,
         (
             r"{tb,gb,pb}\d+(?:\.\d+)?\s?(?:tb|gb|pb)",
-            r"{million,billion}\d+(?:\.\d+)? (?:million|billion) (?:rows|objects|"
+            r"\d+(?:\.\d+)? (?:million|billion) (?:rows|objects|"
             r"records|files|events|documents)",
             r"(?:millions|billions) of",
         ),
@@ -793,6 +415,21 @@ SIGNALS: tuple[Signal, ...] = (
             r"step by step",
             r"post-?mortem",
             r"root cause",
+            r"sequenc(?:e|ing)",
+            r"one (?:at a time|by one)",
+            r"(?:module|team|service|tenant|customer|region|package|screen|cluster|org) by "
+            r"(?:module|team|service|tenant|customer|region|package|screen|cluster|org)",
+            r"independently",
+            r"(?:planned|planning|scheduled|slated) for",
+            r"not scheduled",
+            r"roadmap",
+            r"milestones?",
+            r"(?:per|each|every) (?:team|tenant|org|region|cluster|environment)",
+            r"(?:behind|with) (?:a )?(?:feature )?flags? per",
+            r"game ?day",
+            r"target: (?:next|q[1-4]|h[12]|the next|end of)",
+            r"all at once",
+            r"before (?:starting|estimating|any code|implementation)",
         ),
     ),
     # ------------------------------------------------------------------ moderate
@@ -802,12 +439,20 @@ SIGNALS: tuple[Signal, ...] = (
         "a contained feature",
         1.0,
         (
-            r"add (?:a |an |the )?(?:new )?(?:\S+ ){0,2}(?:endpoint|option|page|button|field|"
+            r"(?:add|adds|adding|expose|introduce|create|build) (?:a |an |the )?"
+            r"(?:new )?(?:\S+ ){0,3}(?:endpoint|option|page|button|field|"
             r"filter|export|import|setting|command|subcommand|validation|pagination|cache|caching|"
-            r"retries|rate limit(?:ing)?|support|feature|toggle|workflow|check|report|column)",
+            r"retries|rate limit(?:ing)?|support|feature|toggle|workflow|check|report|column|"
+            r"header|parameter|param|flag|argument|hook|metric|counter|event|notification|job|"
+            r"handler|middleware|action|modal|dialog|section|tab|widget|chart|webhook|"
+            r"integration|attribute|property|index|probe|health ?check|liveness check|"
+            r"readiness check|menu|shortcut|preview|view|screen|form|limit|timeout|guard|"
+            r"mode|format|output|summary|list|table|search|sort(?:ing)?|alert|banner)s?",
             r"implement\w*",
             r"feature",
-            r"support (?:for )?`?\.?\w+",
+            r"(?:add|adds|adding|implement|needs?|with|full|native|first-class) support",
+            r"support for",
+            r"support (?:\S+ ){0,2}(?:files?|formats?|uploads?|in the|on the)",
             r"validation",
             r"pagination",
             r"paginate",
@@ -818,6 +463,11 @@ SIGNALS: tuple[Signal, ...] = (
             r"export",
             r"streams?",
             r"permission check",
+            r"(?:sort|sorting|sorted|filter|filtering|group|grouping|search|searching) "
+            r"(?:\S+ ){0,2}by",
+            r"must (?:return|support|respect|handle|accept|reject|not fail|be supported)",
+            r"edge cases?",
+            r"boundary cases?",
         ),
     ),
     Signal(
@@ -838,7 +488,7 @@ SIGNALS: tuple[Signal, ...] = (
             r"refactor\w*",
             r"garbled",
             r"crash\w*",
-            r"broken",
+            r"broken(?! (?:\S+ ){0,3}(?:links?|anchors?|hrefs?)\b)",
             r"doesn't work",
             r"does not work",
             r"returns nothing",
@@ -861,6 +511,8 @@ SIGNALS: tuple[Signal, ...] = (
             r"frontend test",
             r"end-to-end tests?",
             r"make it deterministic",
+            r"(?:add|write|include) (?:some |the |a few |more )?(?:unit |integration |regression |"
+            r"api |e2e )?tests",
         ),
     ),
     Signal(
@@ -885,11 +537,14 @@ SIGNALS: tuple[Signal, ...] = (
             r"typos?",
             r"misspell\w*",
             r"spelling",
-            r"{should be}[\"'\u201c\u2018]\w+[\"'\u201d\u2019] should be "
-            r"[\"'\u201c\u2018]\w+[\"'\u201d\u2019]",
+            r"{should be}[\"'`][^\"'`\n]{1,40}[\"'`] should be [\"'`][^\"'`\n]{1,40}[\"'`]",
+            r"{->,→,=>}[\"'`]\w+[\"'`] ?(?:->|→|=>) ?[\"'`]\w+[\"'`]",
             r"wording",
             r"(?:copy|text|label|message|string) change",
             r"grammar",
+            r"capitali[sz](?:e|ed|ation)",
+            r"reword\w*",
+            r"rephras\w+",
             r"(?:improve|clarify|reword|rephrase|fix) (?:the )?(?:\S+ )?(?:error |warning |log )?"
             r"(?:message|wording|copy)s?",
         ),
@@ -931,18 +586,29 @@ SIGNALS: tuple[Signal, ...] = (
             r"{.md}\w+\.md",
             r"docs",
             r"documentation",
-            r"(?:broken|dead|outdated) links?",
+            r"(?:broken|dead|outdated|wrong) (?:\S+ ){0,3}(?:links?|anchors?|hrefs?)",
+            r"(?:add|update|fix|replace|change) (?:a |the |an )?(?:\S+ ){0,2}links? (?:to|in|for)",
             r"help (?:text|string|message|output)",
             r"translations?",
-            r"locales?",
+            r"locales?/",
+            r"locale (?:files?|strings?|json|yaml|keys?|catalog)",
+            r"locales (?:folder|directory|files?)",
             r"i18n",
             r"(?:german|french|spanish|japanese) strings",
             r"strings? (?:for|in)",
             r"message (?:says|reads|text)",
             r"copyright",
+            r"handbook",
+            r"codeowners",
+            r"\.mailmap",
+            r"(?:header|label|title|heading|button|tooltip|caption|toast|message|banner|notice|"
+            r"prompt|placeholder|error) (?:\S+ ){0,2}(?:says|reads|"
+            r"shows) "
+            r"\"[^\"]{1,40}\"",
+            r"wiki (?:page|entry)",
             r"footer",
             r"docs? (?:fix|edit)",
-            r"\.gitignore",
+            r"{ignore}\.\w*ignore",
             r"editorconfig",
             r"license (?:header|year)",
         ),
@@ -953,12 +619,35 @@ SIGNALS: tuple[Signal, ...] = (
         "change of one value",
         2.0,
         (
-            r"change (?:the )?(?:default |max |min )?(?:\S+ ){0,3}from \S+ to \S+",
-            r"(?:set|change|make) (?:\S+ ){0,3}(?:to|from) (?:\d+|true|false|`[^`]+`)",
+            r"(?:change|increase|decrease|raise|lower|reduce|bump|set) (?:the )?(?:default |max |"
+            r"min )?"
+            r"(?:\S+ ){0,8}from \S+ to \S+",
+            r"(?:change|rename|replace|update) \"[^\"]{1,60}\" (?:to|with|into) \"[^\"]{1,60}\"",
+            r"misalign\w*",
+            r"make it \"[^\"]{1,80}\"",
+            r"(?:update|change|reword|fix|shorten) (?:the )?(?:\S+ ){0,2}(?:subject line|email "
+            r"subject|page title|heading|tooltip|caption|button label|link text)",
+            r"(?:current|old|new) (?:\S+ )?(?:subject|title|label|text|copy|wording|value|name|"
+            r"heading): \"[^\"]{1,80}\"",
+            r"\d+ ?(?:px|pt|rem|em) (?:\S+ )?(?:margin|padding|spacing|gap|offset|border)",
+            r"\(currently \S+\)",
+            r"(?:label|text|title|heading|wording|copy|tooltip|placeholder|caption) "
+            r"(?:\S+ ){0,2}to \"[^\"]+\"",
+            r"(?:should|to) (?:say|read) \"[^\"]+\"",
+            r"(?:wants?|prefers?|asked for|asks for|would like|suggests?) (?:it to (?:say|read) )?"
+            r"\"[^\"]+\"",
+            r"(?:print|show|display|say|read|use)s? \"[^\"]+\" instead of \"[^\"]+\"",
+            r"(?:set|change|make) (?:\S+ ){0,6}(?:to|from) (?:\d+|true|false|`[^`]+`)",
             r"(?:constant|default value|hard-coded number)",
+            r"(?:downgrade|upgrade|change|lower|raise|set|reduce|bump) (?:\S+ ){0,5}(?:log level|"
+            r"log|logging|level) (?:from \w+ )?to (?:info|debug|warn\w*|error|trace|critical)",
             r"content-type",
             r"text/plain",
-            r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens)",
+            r"(?:swap|replace) (?:the )?(?:two |three )?(?:values|colou?rs|tokens|order)",
+            r"(?:change|update|adjust|tweak|fix) (?:the )?(?:\S+ ){0,2}(?:colou?r|font|font size|"
+            r"padding|margin|spacing|icon|border|shadow|background|alignment)s? (?:of|on|for|in|"
+            r"to)",
+            r"(?:update|change|set) (?:the )?(?:\S+ )?version (?:\S+ ){0,3}(?:from|to)",
             r"current year",
             r"(?:set|change) (?:the )?(?:default )?(?:\S+ ){0,3}to \S+ instead of \S+",
         ),
@@ -978,9 +667,20 @@ SIGNALS: tuple[Signal, ...] = (
             r"just (?:swap|change|replace|"
             r"update|add|remove|rename|bump)",
             r"nothing else (?:changes|depends|uses)",
+            r"no other changes?",
+            r"sort (?:the )?imports",
+            r"(?:isort|prettier|gofmt|rustfmt|black|formatter|linter) (?:is |keeps )?complain\w*",
+            r"(?:add|log|emit) (?:a |one |an )?(?:single )?(?:\w+ )?log (?:line|message|statement|"
+            r"entry)",
+            r"(?:remove|hide|drop|rename) (?:the )?(?:\S+ ){0,2}(?:badge|label|tooltip|icon|"
+            r"placeholder|caption|emoji)",
             r"no behaviou?r change",
             r"(?:don't|do not) change the (?:function|behaviou?r|logic)",
             r"mechanical",
+            r"cosmetic",
+            r"harmless",
+            r"search and replace",
+            r"find and replace",
             r"trivial",
             r"small change",
             r"quick fix",
@@ -992,78 +692,20 @@ SIGNALS: tuple[Signal, ...] = (
             r"linter",
             r"already handles",
             r"(?:add|write) a (?:unit )?test for",
-            r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated)",
+            r"(?:remove|delete|drop) (?:the )?(?:unused|dead|stale|old|deprecated|commented-out|"
+            r"commented out|obsolete|leftover|debug|stray)",
+            r"(?:remove|delete|drop) (?:the )?(?:\S+ ){0,4}(?:debug|leftover|stray|unused|dead) "
+            r"(?:line|lines|code|statement|call|print|log|logging|comment)",
+            r"(?:newline|whitespace|indentation|trailing newline)",
+            r"dead (?:code|since)",
+            r"alphabetical\w*",
+            r"out of order",
+            r"(?:replace|swap|update) (?:the )?(?:\S+ ){0,2}(?:logo|icon|favicon|image|picture|"
+            r"screenshot|illustration|banner image)",
         ),
     ),
 )
 """Every signal, in the order reasons are listed. Ids are permanent."""
-
-
-class SignalIndex:
-    """All signals' patterns indexed by literal stem, so a text is scanned in one sweep.
-
-    Derived stems sit at the start of a word (patterns match on a left word boundary), so they
-    are looked up as prefixes of the text's distinct words; declared stems
-    (``{.md}...``) are found by a substring test. Only the patterns behind the stems present
-    (and the few without a stem) are searched.
-    """
-
-    def __init__(self, signals: tuple[Signal, ...]) -> None:
-        self.signals = signals
-        self._by_stem: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
-        self._prefix_stems: set[str] = set()
-        self._anywhere: set[str] = set()
-        self._always: list[tuple[int, re.Pattern[str]]] = []
-        for index, signal in enumerate(signals):
-            for pattern, (stems, regex) in zip(signal.expanded, signal.parts, strict=True):
-                if stems is None:
-                    self._always.append((index, regex))
-                    continue
-                declared = pattern.startswith("{")
-                for stem in stems:
-                    self._by_stem.setdefault(stem, []).append((index, regex))
-                    if declared or len(stem) < 2:
-                        self._anywhere.add(stem)
-                    else:
-                        self._prefix_stems.add(stem)
-        self._lengths = tuple(sorted({len(stem) for stem in self._prefix_stems}))
-
-    def present(self, lowered: str) -> set[str]:
-        """The stems that occur in the text (at a word start, or anywhere if declared)."""
-        found = {stem for stem in self._anywhere if stem in lowered}
-        stems, lengths = self._prefix_stems, self._lengths
-        for token in set(_WORD.findall(lowered)):
-            size = len(token)
-            for length in lengths:
-                if length > size:
-                    break
-                if token[:length] in stems:
-                    found.add(token[:length])
-        return found
-
-    def scan(self, lowered: str) -> list[list[re.Match[str]]]:
-        """Matches per signal (same order as `signals`), each sorted by position."""
-        found: list[list[re.Match[str]]] = [[] for _ in self.signals]
-        todo: dict[tuple[int, int], tuple[int, re.Pattern[str]]] = {}
-        for stem in self.present(lowered):
-            for part in self._by_stem[stem]:
-                # keyed by signal too: `re` caches, so equal patterns share one object
-                todo[(part[0], id(part[1]))] = part
-        for index, regex in (*todo.values(), *self._always):
-            pos = 0
-            while (hit := regex.search(lowered, pos)) is not None:
-                start = hit.start()
-                pos = max(hit.end(), start + 1)
-                if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "_-"):
-                    pos = start + 1
-                    continue
-                found[index].append(hit)
-        for matches in found:
-            matches.sort(key=lambda m: m.start())
-        return found
-
-
-_WORD = re.compile(r"[\w-]+(?:'[\w-]+)*")
 
 
 INDEX = SignalIndex(SIGNALS)
