@@ -324,3 +324,35 @@ def test_default_collector_records_into_the_project(git_repo: Path) -> None:
         collector.close()
     finally:
         set_collector(None)
+
+
+def test_a_clean_batch_costs_one_masker_call(store: Store) -> None:
+    calls: list[str] = []
+
+    def counting(text: str) -> str:
+        calls.append(text)
+        return regex_masker(text)
+
+    collector = Collector(store, masker=counting, background=False)
+    for index in range(300):
+        collector.record(ErrorEvent(error_type="GitError", message=f"merge failed number {index}"))
+    assert collector.flush() == 300
+    assert len(calls) == 1  # the whole batch screened at once
+    stored = query_events(store, EventFilter(types=("error",)), limit=1000)
+    assert sorted(e.message for e in stored) == sorted(
+        f"merge failed number {i}" for i in range(300)
+    )
+
+
+def test_one_secret_in_a_large_batch_is_masked_and_the_others_untouched(store: Store) -> None:
+    collector = Collector(store, masker=regex_masker, background=False)
+    for index in range(500):
+        message = f"call {index} with key {SECRET}" if index == 250 else f"call {index} went fine"
+        collector.record(ErrorEvent(error_type="HTTPError", message=message))
+    assert collector.flush() == 500
+    messages = {e.message for e in query_events(store, EventFilter(types=("error",)), limit=1000)}
+    assert f"call 250 with key {mask_secret(SECRET)}" in messages
+    assert {f"call {i} went fine" for i in range(500) if i != 250} <= messages
+    assert not any(SECRET in m for m in messages)
+    raw = b"".join(p.read_bytes() for p in store.path.parent.glob("buildrunner.db*"))
+    assert SECRET.encode() not in raw

@@ -27,7 +27,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from buildrunner.telemetry.codec import SPECS, decode_row, encode_fields
 from buildrunner.telemetry.events import Event, EventType, Severity, SystemEvent
@@ -220,15 +220,18 @@ class Collector:
 
         masker = BatchMasker(self._masker or default_masker())
         kept: list[Event] = []
-        rows: list[list[object]] = []
+        encoded: list[tuple[list[Any], dict[str, Any]]] = []
         for event in batch:
             try:
-                row, data = encode_fields(event)
-                rows.append(masker.row(row, data))
+                encoded.append(encode_fields(event))
             except Exception as exc:  # a bad event must not block the others
                 self._reject(event, exc)
                 continue
             kept.append(event)
+        raws = masker.screen(encoded) if encoded else []
+        rows: list[list[object]] = []
+        for (row, data), raw in zip(encoded, raws, strict=True):
+            rows.append(masker.row(row, data, raw))
         if not rows:
             return []
         with self.store.transaction() as conn:

@@ -68,6 +68,32 @@ class BatchMasker:
         self._memo: dict[str, str] = {}
         self._columns: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
+    def screen(self, rows: list[tuple[list[Any], dict[str, Any]]]) -> list[str | None]:
+        """Screen a whole batch with ONE masker call; returns each row's JSON text.
+
+        The candidate strings of the batch (text columns and the JSON of each event) are
+        joined by newlines and masked together. When that finds nothing, every candidate is
+        remembered as clean, so :meth:`row` calls the masker no more for this batch. When it
+        finds anything, nothing is remembered and :meth:`row` masks value by value as before:
+        the joined call is only a fast "is anything secret here?" check. Strings holding a
+        newline are never joined (they are masked on their own).
+        """
+        raws: list[str | None] = [dumps(data) if data else None for _row, data in rows]
+        pending: dict[str, None] = {}
+        for (row, _data), raw in zip(rows, raws, strict=True):
+            for value in row[TEXT_SLICE]:
+                if value.__class__ is str and len(value) >= MIN_MASKED_LENGTH:
+                    pending[value] = None
+            if raw is not None:
+                pending[raw] = None
+        candidates = [v for v in pending if v not in self._memo and "\n" not in v]
+        if candidates:
+            joined = "\n".join(candidates)
+            if self._masker(joined) == joined:
+                for value in candidates:
+                    self._memo[value] = value
+        return raws
+
     def text(self, value: str) -> str:
         """`value` through the masker (memoised; the same object when unchanged)."""
         masked = self._memo.get(value)
@@ -78,8 +104,11 @@ class BatchMasker:
             self._memo[value] = masked
         return masked
 
-    def row(self, row: list[Any], data: dict[str, Any]) -> list[Any]:
-        """Mask an encoded row in place, serialise its ``data`` into it, and return it."""
+    def row(self, row: list[Any], data: dict[str, Any], raw: str | None = None) -> list[Any]:
+        """Mask an encoded row in place, serialise its ``data`` into it, and return it.
+
+        `raw` is ``dumps(data)`` when the caller already has it (see :meth:`screen`).
+        """
         texts = tuple(row[TEXT_SLICE])
         masked = self._columns.get(texts)
         if masked is None:
@@ -88,7 +117,7 @@ class BatchMasker:
         if masked != texts:
             row[TEXT_SLICE] = masked
         if data:
-            row[_DATA] = self.json(data)
+            row[_DATA] = self.json(data, raw)
         return row
 
     def _column(self, value: Any) -> Any:
@@ -100,9 +129,10 @@ class BatchMasker:
             return value
         return self.text(value)
 
-    def json(self, data: dict[str, Any]) -> str:
+    def json(self, data: dict[str, Any], raw: str | None = None) -> str:
         """The masked JSON text of `data` (an event's non-column fields)."""
-        raw = dumps(data)
+        if raw is None:
+            raw = dumps(data)
         masked = self.text(raw)
         sensitive = _has_sensitive_key(data)
         if masked == raw:
