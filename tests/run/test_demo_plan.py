@@ -151,12 +151,11 @@ def _costs_are_the_stand_ins_usage_priced_by_the_catalog(
     assert summary.baseline_cost == baseline > summary.total_cost
 
 
-def _planted_credential_was_blocked(
-    repo: Path, store: Store, sid: str, session_branch: str
-) -> str:
+def _planted_credential_was_blocked(repo: Path, store: Store, sid: str, session_branch: str) -> str:
     planted = git(repo, "show", f"br/{sid}/deploy-settings:inventory/deploy_settings.py")
     key = planted.split('ANTHROPIC_API_KEY = "')[1].split('"')[0]
-    assert key.startswith("sk-ant-api03-") and len(key) > 90
+    assert key.startswith("sk-ant-api03-")
+    assert len(key) > 90
     assert "deploy_settings.py" not in git(repo, "ls-tree", "-r", "--name-only", session_branch)
     (row,) = store.execute(
         "SELECT merge_detail FROM parallel_tasks WHERE session_id = ? AND task_id = ?",
@@ -203,7 +202,8 @@ def _fallback_is_recorded(store: Store, sid: str, requests: list[Any]) -> None:
         (call["id"],),
     )
     failed = [(a["model"], a["outcome"], a["status"]) for a in attempts[:-1]]
-    assert failed and all(item == (opus, "overloaded", 529) for item in failed)
+    assert failed
+    assert all(item == (opus, "overloaded", 529) for item in failed)
     assert (attempts[-1]["model"], attempts[-1]["outcome"]) == (call["final_model"], "ok")
     assert [r.status for r in requests if r.model == opus] == [529] * len(failed)
     (event,) = store.execute(
@@ -231,7 +231,9 @@ def _overlapping_claims_were_serialised(store: Store, sid: str) -> None:
         "AND message LIKE 'waiting: claim %'",
         (sid,),
     )
-    assert waits and "held by" in waits[0]["message"] and "/search" in waits[0]["message"]
+    assert waits
+    assert "held by" in waits[0]["message"]
+    assert "/search" in waits[0]["message"]
 
 
 def _summary_and_telemetry(repo: Path, store: Store, sid: str, stdout: str) -> None:
@@ -241,7 +243,8 @@ def _summary_and_telemetry(repo: Path, store: Store, sid: str, stdout: str) -> N
     assert "db-notes: claim 'inventory/db.py' overlaps" in stdout
     assert "CRITICAL security-violation" in stdout
     report = repo / ".buildrunner" / "reports" / f"run-{sid}.html"
-    assert report.is_file() and f"Report:  .buildrunner/reports/run-{sid}.html" in stdout
+    assert report.is_file()
+    assert f"Report:  .buildrunner/reports/run-{sid}.html" in stdout
     finals = store.execute(
         "SELECT task_id, type FROM telemetry_events WHERE session_id = ? AND type IN "
         "('task.completed', 'task.failed', 'task.cancelled')",
