@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_run_plan_reports_frames_and_closes_the_run(project: ProjectPaths) -> No
     last = frames[-1]
     assert last.settled() == len(last.tasks) == 3
     assert last.levels == {}  # shell tasks have no complexity
-    assert all(a.now <= b.now for a, b in zip(frames, frames[1:], strict=False))
+    assert all(a.now <= b.now for a, b in itertools.pairwise(frames))
     # the end of the run: notices, a performance event, the report
     store = Store(project.db_path)
     notices = [

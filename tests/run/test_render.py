@@ -91,12 +91,12 @@ def test_summary_text() -> None:
                 T0 + 1,
                 "blocked by the security gate: anthropic-api-key in settings.py:3",
             ),
-        ),  # fmt: skip
+        ),
         costs=(
             ModelCost(
                 "claude-sonnet-5-5", 2, 80, 940, 56_100, Decimal("0.017905"), Decimal("0.035810")
             ),
-        ),  # fmt: skip
+        ),
         baseline_model="claude-opus-5-5",
         findings=(
             FindingLine("leak", "anthropic-api-key", "critical", "settings.py", 3, "sk-a…XiAA"),
@@ -116,7 +116,7 @@ def test_summary_text() -> None:
                 T0,
                 T0,
             ),
-        ),  # fmt: skip
+        ),
         report=Path("/repo/.buildrunner/reports/run-3f6c2a9e.html"),
         logs=Path("/repo/.buildrunner/logs/parallel/3f6c2a9e"),
     )
@@ -192,7 +192,7 @@ def test_progress_lines_and_live_table() -> None:
                 progress="waiting: claim 'db.py' overlaps 'db.py' held by 3f6c2a9e/search",
             ),
             task("lint", "merged", started_at=T0 + 1, finished_at=T0 + 2),
-        ),  # fmt: skip
+        ),
         levels={"search": "moderate", "db-notes": "simple"},
         journal=(
             JournalEntry(
@@ -204,7 +204,7 @@ def test_progress_lines_and_live_table() -> None:
                 "waiting: claim 'db.py' overlaps 'db.py' held by 3f6c2a9e/search",
             ),
             JournalEntry("3f6c2a9e", T0 + 2.0, "info", None, None, "supervisor 7 started"),
-        ),  # fmt: skip
+        ),
         started=T0,
         now=T0 + 4.0,
     )
