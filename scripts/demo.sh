@@ -12,7 +12,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo=${DEMO_DIR:-$root/build/demo}
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+step() {
+  local shown="" arg
+  for arg in "$@"; do
+    case "$arg" in *[[:space:]]*) shown+=" \"$arg\"" ;; *) shown+=" $arg" ;; esac
+  done
+  printf '\n\033[1m$%s\033[0m\n' "$shown"
+  "$@"
+}
 say() { printf '\n\033[2m# %s\033[0m\n' "$*"; }
 
 say "the example project, as a fresh git repository in $demo"
@@ -43,13 +50,24 @@ echo "fake Anthropic API at $url; claude is $(command -v claude)"
 
 say "the main job: every task in its own worktree, models chosen, costs and gate recorded"
 status=0
-step br run demo/plan.toml --plain || status=$?
+step br run demo/plan.toml || status=$?
 say "br run exited $status: 1 means a task did not merge (here: the pasted API key, blocked)"
 
-say "what telemetry recorded"
+say "routing: why the threat model is critical, and what the run cost"
+step br routing estimate "Write a short threat model of the inventory service: untrusted input, SQL injection, leaked credentials."
+step br routing costs
+
+say "security: the blocked task's worktree still holds the key; br shows it masked"
+session=$(br parallel list --format json | python -c 'import json, sys; print(json.load(sys.stdin)["sessions"][0]["id"])')
+step br security scan ".buildrunner/worktrees/$session/deploy-settings/inventory" || true
+step br gaps analyze || true
+
+say "telemetry: what every subsystem recorded"
 step br telemetry summary --since 1h
 step br telemetry events --type security.finding --type routing.fallback --since 1h
 step br telemetry alerts --no-evaluate
 
 report=$(ls -t .buildrunner/reports/run-*.html | head -n 1)
 printf '\nDemo finished: the project is %s, the HTML report %s\n' "$demo" "$demo/$report"
+printf 'Against the real services: set ANTHROPIC_API_KEY, install Claude Code, then in a git\n'
+printf 'repository holding a copy of examples/: br init && br run demo/plan.toml\n'
