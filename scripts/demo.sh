@@ -60,6 +60,7 @@ step br routing costs
 say "security: the blocked task's worktree still holds the key; br shows it masked"
 session=$(br parallel list --format json | python -c 'import json, sys; print(json.load(sys.stdin)["sessions"][0]["id"])')
 step br security scan ".buildrunner/worktrees/$session/deploy-settings/inventory" || true
+step br quality check || true
 step br gaps analyze || true
 
 say "telemetry: what every subsystem recorded"
