@@ -166,7 +166,7 @@ def test_summary_of_a_clean_run_without_models() -> None:
     text = summary_text(summary, cwd=Path("/elsewhere"))
     assert "Run 3f6c2a9e (/repo/demo/plan.toml) completed in -: 1 tasks, 1 done" in text
     assert "no model calls and no Claude Code sessions: $0" in text
-    assert "Security gate: every finished task passed" in text
+    assert "Security gate: not run (the plan does not merge: isolation = none)" in text
     assert "Alerts: none firing" in text
     assert "Merged:" not in text
 

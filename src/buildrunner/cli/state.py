@@ -79,13 +79,23 @@ class CliState:
 
     def _telemetry_recorder(self) -> Any:
         if self._recorder is None:
-            from buildrunner import telemetry
-
             config = self.config().config
             if not config.telemetry.enabled or not self.paths.data_dir.is_dir():
-                self._recorder = telemetry.NullCollector()
+                self._recorder = _NullRecorder()  # decided before telemetry is even imported
             else:
+                from buildrunner import telemetry
+
                 self._recorder = telemetry.open_collector(
                     self.store, config.telemetry, background=False
                 )
         return self._recorder
+
+
+class _NullRecorder:
+    """Records nothing (telemetry off, or no project data directory)."""
+
+    def record(self, event: object) -> None:
+        return None
+
+    def flush(self) -> int:
+        return 0
