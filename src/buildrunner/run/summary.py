@@ -3,7 +3,7 @@
 Tasks come from the parallel tables, costs from the routing ledger (exact decimals, priced by
 the catalog), findings from the merge gate's masked record of each blocked task, waits from the
 session journal. Nothing here is kept in memory during the run: the summary of any finished
-session can be rebuilt at any time (``br run --summary ID``).
+session can be rebuilt at any time with :func:`summarize_run`.
 
 The baseline every cost is compared with is *the same usage priced at the opus tier*
 (``routing.opus_model``): what the run would have cost had every call and session used the
