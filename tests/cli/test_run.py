@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -185,3 +186,31 @@ def test_ctrl_c_pauses_the_run_and_says_how_to_resume(git_repo: Path) -> None:
     assert f"paused session {sid}; resume with: br parallel resume {sid}" in err
     status = run_br("parallel", "status", sid, "--format", "json", cwd=git_repo)
     assert json.loads(status.stdout)["session"]["state"] == "paused"
+
+
+def test_on_a_terminal_the_progress_is_a_live_table(git_repo: Path, br: Br) -> None:
+    from rich.console import Console
+
+    from buildrunner.core import console as consoles
+
+    terminal = Console(force_terminal=True, record=True, width=160, no_color=True)
+    previous = consoles._consoles.get(False)
+    consoles.set_console(terminal)
+    try:
+        _write(git_repo, PLAN)
+        result = br("run", "plan.toml")
+    finally:
+        if previous is None:
+            consoles._consoles.pop(False, None)
+        else:
+            consoles.set_console(previous)
+    assert result.exit_code == 0, result
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)
+    assert "0/3 settled" in shown  # the first frame ...
+    assert "3/3 settled" in shown  # ... and the last one
+    header = next(line for line in shown.splitlines() if line.startswith("task "))
+    assert header.split() == [
+        "task", "executor", "complexity", "model", "state", "cost", "time", "progress",
+    ]  # fmt: skip
+    assert ": 3 tasks, 3 merged" in shown  # the summary follows the table
+    assert "  [second] waiting" not in shown  # journal lines are for plain output only

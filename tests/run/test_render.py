@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,10 @@ def test_summary_of_a_clean_run_without_models() -> None:
     assert "Security gate: not run (the plan does not merge: isolation = none)" in text
     assert "Alerts: none firing" in text
     assert "Merged:" not in text
+    ungated = replace(summary, session=session(state="completed"), gate="none")
+    assert "Security gate: off (parallel.merge_gate = none): nothing was scanned" in summary_text(
+        ungated
+    )
 
 
 def test_progress_lines_and_live_table() -> None:

@@ -217,6 +217,7 @@ def _finish(
         alerts=evaluation.firing,
         report=report,
         logs=logs,
+        gate=settings.merge_gate,
     )
 
 

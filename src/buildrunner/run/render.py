@@ -203,6 +203,8 @@ def _security_lines(summary: RunSummary) -> list[Text]:
     blocked = [t for t in summary.tasks if t.state == "blocked"]
     if not summary.session.session_branch:
         return [Text("\nSecurity gate: not run (the plan does not merge: isolation = none)")]
+    if summary.gate == "none":
+        return [Text("\nSecurity gate: off (parallel.merge_gate = none): nothing was scanned")]
     if not summary.findings and not blocked:
         return [Text("\nSecurity gate: every finished task passed")]
     lines = [

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,7 +153,8 @@ class RunSummary:
     alerts: tuple[Alert, ...] = ()
     report: Path | None = None
     logs: Path | None = None
-    notes: tuple[str, ...] = field(default=())
+    gate: str = "security"
+    """``parallel.merge_gate`` of the run: ``none`` means nothing was scanned before merging."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -196,6 +197,7 @@ class RunSummary:
             "fallbacks": [h.to_dict() for h in self.fallbacks],
             "waits": [w.to_dict() for w in self.waits],
             "alerts": [a.to_dict() for a in self.alerts],
+            "gate": self.gate,
             "report": str(self.report) if self.report else None,
             "logs": str(self.logs) if self.logs else None,
         }
@@ -210,6 +212,7 @@ def summarize_run(
     alerts: Sequence[Alert] = (),
     report: Path | None = None,
     logs: Path | None = None,
+    gate: str = "security",
 ) -> RunSummary:
     """Read the summary of the run of session `session_id` from the database."""
     from buildrunner.parallel import get_session, list_tasks, load_plan_of, read_journal
@@ -241,6 +244,7 @@ def summarize_run(
         alerts=tuple(alerts),
         report=report,
         logs=logs,
+        gate=gate,
     )
 
 
