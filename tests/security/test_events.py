@@ -106,7 +106,7 @@ def test_recording_never_raises_into_the_scan() -> None:
     import logging
 
     records: list[logging.LogRecord] = []
-    handler = logging.Handler()
+    handler = logging.Handler(logging.WARNING)  # other tests may turn debug logging on
     handler.emit = records.append  # type: ignore[method-assign]
     logger = logging.getLogger("buildrunner.security")
     logger.addHandler(handler)
