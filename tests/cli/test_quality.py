@@ -97,3 +97,14 @@ def test_hook_with_quality_blocks_a_commit_below_the_threshold(git_repo: Path, b
         check=False,
     )  # fmt: skip
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def test_quality_check_records_one_gate_event_per_gate_that_ran(git_repo: Path, br: Br) -> None:
+    from buildrunner.core.store import Store
+
+    assert br("init").exit_code == 0
+    assert br("quality", "check", "--gate", "security", "--gate", "tests").exit_code == 0
+    rows = Store(git_repo / ".buildrunner" / "buildrunner.db").execute(
+        "SELECT name, status FROM telemetry_events WHERE type = 'gate.result' ORDER BY seq"
+    )
+    assert [(r["name"], r["status"]) for r in rows] == [("quality.security", "ok")]

@@ -154,3 +154,45 @@ def test_every_analyzer_has_a_switch(br: Br) -> None:
 
     help_text = br("security", "scan", "--help").stdout
     assert all(f"--no-{spec.name}" in help_text for spec in BUILTIN_ANALYZERS)
+
+
+def _security_events(repo: Path) -> list[tuple[str, str | None, str | None]]:
+    from buildrunner.core.store import Store
+
+    rows = Store(repo / ".buildrunner" / "buildrunner.db").execute(
+        "SELECT type, name, status FROM telemetry_events WHERE type LIKE 'security.%' ORDER BY seq"
+    )
+    return [(r["type"], r["name"], r["status"]) for r in rows]
+
+
+def test_scan_records_telemetry_with_masked_findings(leaky: Path, br: Br) -> None:
+    assert br("init").exit_code == 0
+    assert br("security", "scan").exit_code == 1
+    assert br("security", "scan", "clean.py").exit_code == 0
+    assert _security_events(leaky) == [
+        ("security.scan", "files", "error"),
+        ("security.finding", "github-personal-access-token", None),
+        ("security.scan", "files", "ok"),
+    ]
+    token = (leaky / "app.py").read_text("utf-8").split('"')[1]
+    db = (leaky / ".buildrunner" / "buildrunner.db").read_bytes()
+    wal = leaky / ".buildrunner" / "buildrunner.db-wal"
+    assert token.encode() not in db + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_scan_outside_an_initialised_project_records_nothing(leaky: Path, br: Br) -> None:
+    assert br("security", "scan").exit_code == 1
+    assert not (leaky / ".buildrunner").exists()
+
+
+def test_check_records_only_blocked_commits(leaky: Path, br: Br) -> None:
+    assert br("init").exit_code == 0
+    git(leaky, "add", "clean.py")
+    assert run_br("security", "check", cwd=leaky).returncode == 0
+    assert _security_events(leaky) == []  # a clean commit costs no telemetry time
+    git(leaky, "add", "app.py")
+    assert run_br("security", "check", cwd=leaky).returncode == 1
+    assert _security_events(leaky) == [
+        ("security.scan", "staged", "error"),
+        ("security.finding", "github-personal-access-token", None),
+    ]

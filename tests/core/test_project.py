@@ -40,7 +40,8 @@ def test_init_keeps_user_config_and_appends_missing_rules(project: ProjectPaths)
     assert project.config_file.read_text(encoding="utf-8") == '[core]\nlog_level = "debug"\n'
     assert gitignore.read_text(encoding="utf-8") == (
         "node_modules/\n.buildrunner/logs/\n\n"
-        "# BuildRunner (br): local database and logs\n.buildrunner/*.db*\n"
+        "# BuildRunner (br): local database, logs, reports, task worktrees\n.buildrunner/*.db*\n"
+        ".buildrunner/reports/\n.buildrunner/worktrees/\n.buildrunner/run/\n"
     )
 
 

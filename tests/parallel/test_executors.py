@@ -57,6 +57,39 @@ def test_shell_success_streams_output_to_the_log(tmp_path: Path) -> None:
     assert control.pgid is not None
 
 
+def test_shell_output_reaches_the_log_with_every_secret_masked(tmp_path: Path) -> None:
+    from tests.security.tokens import Tokens
+
+    token = Tokens(5).github()
+    command = f'echo \'token={token[:8]}\'"{token[8:]}"; echo "GITHUB_TOKEN={token}" >&2'
+    result = ShellExecutor().run(request(tmp_path, shell("a", command)), NullControl())
+    assert result.outcome == Outcome.OK
+    log = (tmp_path / "logs" / "a.log").read_text()
+    masked = token[:4] + "…" + token[-4:]
+    assert log == f"token={masked}\nGITHUB_TOKEN={masked}\n"
+
+
+def test_a_background_child_holding_stdout_is_killed_with_the_group(tmp_path: Path) -> None:
+    command = "sleep 300 & echo $! > child.pid; echo done"
+    result = ShellExecutor().run(request(tmp_path, shell("a", command)), NullControl())
+    assert result.outcome == Outcome.OK
+    assert (tmp_path / "logs" / "a.log").read_text() == "done\n"
+    assert _ends(int((tmp_path / "child.pid").read_text()))
+
+
+def _ends(pid: int) -> bool:
+    """Whether `pid` is gone or a zombie (killed, not yet reaped by init) within 10 s."""
+    for _ in range(200):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_shell_failure_and_missing_program(tmp_path: Path) -> None:
     failed = ShellExecutor().run(request(tmp_path, shell("a", "exit 3")), NullControl())
     assert (failed.outcome, failed.exit_code) == (Outcome.EXIT_NONZERO, 3)

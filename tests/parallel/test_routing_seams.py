@@ -118,6 +118,11 @@ def test_claude_sessions_reserve_and_settle_in_the_cost_ledger(
         (session.id,),
     )[0][0]
     assert open_reservations == 0
+    decisions = store.execute(
+        "SELECT session_id, task_id, model, name FROM telemetry_events "
+        "WHERE type = 'routing.decision'"
+    )
+    assert [tuple(r) for r in decisions] == [(session.id, "fix", calls[0]["model"], "simple")]
 
 
 @pytest.mark.usefixtures("fake_claude")

@@ -63,3 +63,25 @@ command = "echo 'print(1)' > app.py"
     dump = "\n".join(str(tuple(r)) for r in store.execute("SELECT * FROM parallel_tasks"))
     dump += "\n".join(str(tuple(r)) for r in store.execute("SELECT * FROM parallel_journal"))
     assert token not in dump
+    detail = json.loads(tasks["leaky"].merge_detail or "{}")
+    assert [(f["rule_id"], f["path"], f["line"]) for f in detail["findings"]] == [
+        ("github-personal-access-token", "settings.py", 1)
+    ]
+    assert detail["findings"][0]["masked"] == token[:4] + "…" + token[-4:]
+    events = store.execute(
+        "SELECT type, task_id, name, status, data FROM telemetry_events "
+        "WHERE type IN ('gate.result', 'security.scan', 'security.finding') ORDER BY seq"
+    )
+    by_task = sorted((r["task_id"], r["type"], r["status"]) for r in events)
+    assert by_task == [
+        ("clean", "gate.result", "ok"),
+        ("clean", "security.scan", "ok"),
+        ("leaky", "gate.result", "error"),
+        ("leaky", "security.finding", None),
+        ("leaky", "security.scan", "error"),
+    ]
+    finding = next(r for r in events if r["type"] == "security.finding")
+    assert finding["name"] == "github-personal-access-token"
+    assert json.loads(finding["data"])["preview"] == token[:4] + "…" + token[-4:]
+    everything = "\n".join(str(tuple(r)) for r in store.execute("SELECT * FROM telemetry_events"))
+    assert token not in everything

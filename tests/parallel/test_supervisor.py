@@ -84,7 +84,7 @@ priority = 2
 
 [[tasks]]
 id = "beta"
-command = "echo beta > shared.txt"
+command = "sleep 1 && echo beta > shared.txt"
 priority = 1
 
 [[tasks]]

@@ -324,3 +324,16 @@ def test_concurrent_callers_never_overspend(tmp_path: Path, server: FakeAnthropi
     assert len(server.requests) == ok  # a refused call never reached the API
     open_left = store.execute("SELECT COUNT(*) AS n FROM routing_reservations WHERE state='open'")
     assert open_left[0]["n"] == 0
+
+
+def test_decide_chooses_without_calling_and_records_the_decision(rig: Callable[..., Rig]) -> None:
+    r = rig()
+    selection = r.router.decide(
+        "Fix the typo in README.md", session_id="s1", task_id="typo", task_type="docs"
+    )
+    assert (selection.level, selection.tier) == ("simple", "haiku")
+    assert r.server.requests == []
+    (event,) = r.recorder.named("routing.decision")
+    assert event.attributes["model"] == selection.model
+    assert (event.attributes["session_id"], event.attributes["task_id"]) == ("s1", "typo")
+    assert event.attributes["level"] == "simple"

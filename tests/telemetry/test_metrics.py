@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 import statistics
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +207,15 @@ def test_parse_window() -> None:
         parse_window("yesterday", None, now=T0)
     with pytest.raises(UsageError, match="must be after"):
         parse_window("1h", "2h", now=T0)
+
+
+def test_failures_without_an_error_type_are_named_after_their_event(tmp_path: Path) -> None:
+    from buildrunner.telemetry import Collector, GateEvent, SecurityScanEvent
+
+    store = Store(tmp_path / "db")
+    collector = Collector(store, background=False)
+    collector.record(GateEvent(gate="security", passed=False, findings=1))
+    collector.record(SecurityScanEvent(target="gate", findings=1, blocked=True))
+    collector.record(GateEvent(gate="security", passed=False, findings=2))
+    collector.flush()
+    assert summarize(store).errors == [("(gate.result)", 2), ("(security.scan)", 1)]

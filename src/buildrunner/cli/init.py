@@ -13,7 +13,8 @@ from buildrunner.core.errors import ExitCode
 def init_command(state: CliState) -> int:
     """Create .buildrunner/ in the repository root with a commented config.toml.
 
-    Also adds the local database and logs to .gitignore. Safe to run again.
+    Also adds the local database, logs, reports and task worktrees to .gitignore. Safe to run
+    again.
 
     Example: br init
     """

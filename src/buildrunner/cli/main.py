@@ -27,6 +27,10 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
         "buildrunner.cli.config:config_group",
         "Show the effective configuration and where each value comes from.",
     ),
+    "run": (
+        "buildrunner.cli.run:run_command",
+        "Run a plan end to end: parallel tasks, routed models, gated merges, summary.",
+    ),
     "security": (
         "buildrunner.cli.security:security_group",
         "Scan for leaked secrets; pre-commit hook and baselines.",

@@ -73,6 +73,9 @@ def check_command(
     )
     options = project_options(config.security, root)
     report = check_quality(root, settings, security_check=security_check(root, options))
+    from buildrunner.security.events import quality_events
+
+    state.record_telemetry(quality_events(report))
     if output_format == "json":
         emit_json(report.to_json())
     else:

@@ -135,7 +135,23 @@ def scan_command(
     )
     report = _run_scan(state, options, paths, staged=staged, history=history)
     _render(report, output_format, output, state)
+    _record(state, report, _target(paths, staged=staged, history=history))
     return ExitCode.FINDINGS if report.findings else ExitCode.OK
+
+
+def _target(paths: tuple[Path, ...], *, staged: bool, history: str | None) -> str:
+    if staged:
+        return "staged"
+    if history is not None:
+        return "history"
+    return "stdin" if paths == (Path("-"),) else "files"
+
+
+def _record(state: CliState, report: Any, target: str) -> None:
+    """The scan and its (masked) findings as telemetry events of the project."""
+    from buildrunner.security.events import scan_events
+
+    state.record_telemetry(scan_events(report, target=target))
 
 
 def _run_scan(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +12,7 @@ from buildrunner.core.paths import ProjectPaths, resolve_paths
 
 if TYPE_CHECKING:
     from buildrunner.core.store import Store
+    from buildrunner.telemetry import Event
 
 
 class CliState:
@@ -23,6 +24,7 @@ class CliState:
         self._paths: ProjectPaths | None = None
         self._config: LoadedConfig | None = None
         self._store: Store | None = None
+        self._recorder: Any = None
 
     @property
     def paths(self) -> ProjectPaths:
@@ -56,3 +58,44 @@ class CliState:
             timeout = self.config().config.core.db_timeout
             self._store = Store(self.paths.db_path, timeout=timeout)
         return self._store
+
+    def record_telemetry(self, events: Iterable[Event]) -> int:
+        """Store telemetry `events` in this project's database now; returns how many.
+
+        Nothing is recorded when telemetry is off or the project has no data directory yet
+        (``br init``), so a command run in a random directory never creates files. Never
+        raises: a broken telemetry setup costs the events, not the command.
+        """
+        import logging
+
+        try:
+            recorder = self._telemetry_recorder()
+            for event in events:
+                recorder.record(event)
+            return int(recorder.flush())
+        except Exception:  # telemetry must never fail a command
+            logging.getLogger("buildrunner.cli").warning("telemetry not recorded", exc_info=True)
+            return 0
+
+    def _telemetry_recorder(self) -> Any:
+        if self._recorder is None:
+            config = self.config().config
+            if not config.telemetry.enabled or not self.paths.data_dir.is_dir():
+                self._recorder = _NullRecorder()  # decided before telemetry is even imported
+            else:
+                from buildrunner import telemetry
+
+                self._recorder = telemetry.open_collector(
+                    self.store, config.telemetry, background=False
+                )
+        return self._recorder
+
+
+class _NullRecorder:
+    """Records nothing (telemetry off, or no project data directory)."""
+
+    def record(self, event: object) -> None:
+        return None
+
+    def flush(self) -> int:
+        return 0

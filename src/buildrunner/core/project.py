@@ -10,8 +10,14 @@ from pathlib import Path
 from buildrunner.core.errors import ProjectError
 from buildrunner.core.paths import STATE_DIR_NAME, ProjectPaths
 
-GITIGNORE_RULES: tuple[str, ...] = (f"{STATE_DIR_NAME}/*.db*", f"{STATE_DIR_NAME}/logs/")
-GITIGNORE_HEADER = "# BuildRunner (br): local database and logs"
+GITIGNORE_RULES: tuple[str, ...] = (
+    f"{STATE_DIR_NAME}/*.db*",
+    f"{STATE_DIR_NAME}/logs/",
+    f"{STATE_DIR_NAME}/reports/",
+    f"{STATE_DIR_NAME}/worktrees/",
+    f"{STATE_DIR_NAME}/run/",
+)
+GITIGNORE_HEADER = "# BuildRunner (br): local database, logs, reports, task worktrees"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ The public API (import from here, not from the submodules):
 - sessions: :func:`create_from_plan`, :func:`run_foreground`, :func:`run_detached`,
   :func:`pause_session`, :func:`resume_session`, :func:`cancel_session`,
   :func:`scale_workers`, :func:`cleanup_sessions`, :func:`get_session`, :func:`list_sessions`,
-  :func:`list_tasks`; state machines :class:`SessionState`, :class:`TaskState`;
+  :func:`list_tasks`, :func:`read_journal`, :func:`journal_since`, :func:`load_plan_of`;
+  state machines :class:`SessionState`, :class:`TaskState`;
 - the seams other subsystems plug into: :class:`Executor`, :class:`ExecutorBackend`,
   :class:`MergeGate`, :class:`EventSink`, :class:`CostSink`, :class:`ModelResolver`,
   :class:`ApiCaller`, :class:`Integrations`;
@@ -43,7 +44,13 @@ _EXPORTS = {
     "list_sessions": "sessions",
     "list_tasks": "sessions",
     "list_workers": "sessions",
+    "read_journal": "sessions",
+    "journal_since": "sessions",
+    "load_plan_of": "sessions",
     "RunSettings": "settings",
+    "SessionInfo": "records",
+    "TaskInfo": "records",
+    "JournalEntry": "records",
     "Executor": "executors",
     "ExecutionRequest": "executors",
     "ExecutionResult": "executors",
@@ -80,14 +87,17 @@ __all__ = [
     "ExecutorBackend",
     "GateResult",
     "Integrations",
+    "JournalEntry",
     "MergeGate",
     "ModelResolver",
     "Outcome",
     "Plan",
     "PlanError",
     "RunSettings",
+    "SessionInfo",
     "SessionState",
     "Snapshot",
+    "TaskInfo",
     "TaskSpec",
     "TaskState",
     "TransitionError",
@@ -98,12 +108,15 @@ __all__ = [
     "create_from_plan",
     "default_integrations",
     "get_session",
+    "journal_since",
     "list_sessions",
     "list_tasks",
     "list_workers",
     "load_plan",
+    "load_plan_of",
     "load_snapshot",
     "pause_session",
+    "read_journal",
     "resume_session",
     "run_detached",
     "run_foreground",
@@ -150,11 +163,15 @@ if TYPE_CHECKING:
         default_integrations,
     )
     from buildrunner.parallel.plan import Plan, PlanError, TaskSpec, load_plan, validate_plan
+    from buildrunner.parallel.records import JournalEntry, SessionInfo, TaskInfo
     from buildrunner.parallel.sessions import (
         get_session,
+        journal_since,
         list_sessions,
         list_tasks,
         list_workers,
+        load_plan_of,
+        read_journal,
     )
     from buildrunner.parallel.settings import RunSettings
     from buildrunner.parallel.snapshot import Snapshot, load_snapshot

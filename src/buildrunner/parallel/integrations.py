@@ -151,12 +151,19 @@ class ApiCaller(Protocol):
 
 @dataclass(frozen=True)
 class GateResult:
-    """What the gate found in a task's diff; `report` is already masked."""
+    """What the gate found in a task's diff; `report` and `details` are already masked.
+
+    `details` holds one JSON object per finding in the security subsystem's shape
+    (``rule_id``, ``kind``, ``path``, ``line``, ``severity``, ``masked``, ``fingerprint``);
+    `files_scanned` counts the files of the diff the gate read.
+    """
 
     passed: bool
     findings: int = 0
     report: str = ""
     gate: str = "none"
+    details: tuple[Mapping[str, Any], ...] = ()
+    files_scanned: int = 0
 
 
 class MergeGate(Protocol):
@@ -200,11 +207,13 @@ def default_integrations(
     merge_gate: str = "auto",
     project_root: Path | None = None,
     store: Store | None = None,
+    session_id: str | None = None,
 ) -> Integrations:
     """The best available implementation of every seam.
 
     Events go to telemetry (the project's ``[telemetry]`` configuration decides whether and
-    where) when a `store` is given. Routing and security plug in here as they land; until
+    where) when a `store` is given; `session_id` tags the routing decisions made for ``auto``
+    models. Routing and security plug in here as they land; until
     then the defaults above apply (``auto`` -> `default_model`, no API caller, no gate).
     """
     gate = merge_gate_for(merge_gate, project_root)
@@ -212,7 +221,9 @@ def default_integrations(
     if store is None or project_root is None:
         return Integrations(models=StaticModelResolver(default_model), gate=gate)
     events = telemetry_events(store, project_root)
-    routed = routing_integrations(store, project_root, default_model=default_model)
+    routed = routing_integrations(
+        store, project_root, default_model=default_model, session_id=session_id
+    )
     if routed is None:
         return Integrations(events=events, models=StaticModelResolver(default_model), gate=gate)
     models, api, costs = routed
@@ -243,7 +254,7 @@ def merge_gate_for(setting: str, project_root: Path | None) -> MergeGate:
 
 
 def routing_integrations(
-    store: Store, project_root: Path, *, default_model: str
+    store: Store, project_root: Path, *, default_model: str, session_id: str | None = None
 ) -> tuple[ModelResolver, ApiCaller, CostSink] | None:
     """The routing subsystem's model choice, API caller and cost sink (None if unavailable)."""
     try:
@@ -265,7 +276,7 @@ def routing_integrations(
         return None
     router = Router(config, store)
     return (
-        RoutingModelResolver(router, default_model=default_model),
+        RoutingModelResolver(router, default_model=default_model, session_id=session_id),
         RouterApiCaller(router),
         RoutingCostSink(CostAccount(config, store)),
     )

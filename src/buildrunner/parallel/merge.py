@@ -16,9 +16,10 @@ The task's path claims are released when it leaves ``done``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from buildrunner.core.clock import Clock
 from buildrunner.core.errors import BuildRunnerError
@@ -44,18 +45,20 @@ class MergeOutcome:
     conflicts: tuple[str, ...] = ()
     conflicts_with: tuple[str, ...] = ()
     report: str = ""
+    findings: tuple[Mapping[str, Any], ...] = ()
+    """The gate's findings (masked JSON objects) when it blocked the task."""
 
     def detail(self) -> str:
-        return json.dumps(
-            {
-                "commit": self.commit,
-                "files": list(self.files),
-                "conflicts": list(self.conflicts),
-                "conflicts_with": list(self.conflicts_with),
-                "report": self.report,
-            },
-            sort_keys=True,
-        )
+        data: dict[str, Any] = {
+            "commit": self.commit,
+            "files": list(self.files),
+            "conflicts": list(self.conflicts),
+            "conflicts_with": list(self.conflicts_with),
+            "report": self.report,
+        }
+        if self.findings:
+            data["findings"] = [dict(f) for f in self.findings]
+        return json.dumps(data, sort_keys=True)
 
 
 class Merger:
@@ -122,6 +125,8 @@ class Merger:
                     "findings": verdict.findings,
                     "detail": verdict.report[:2000],
                     "duration_ms": round((self.clock.monotonic() - checked) * 1000, 3),
+                    "files_scanned": verdict.files_scanned,
+                    "findings_detail": [dict(f) for f in verdict.details],
                 },
             )
             if not verdict.passed:
@@ -131,6 +136,7 @@ class Merger:
                     files=files,
                     report=verdict.report
                     or f"{verdict.findings} finding(s) from the {verdict.gate} gate",
+                    findings=verdict.details,
                 )
             return self._land(task_id, head, files)
         except BuildRunnerError as exc:

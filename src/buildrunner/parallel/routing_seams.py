@@ -47,17 +47,22 @@ _KINDS = {
 class RoutingModelResolver:
     """Asks the router which model ``auto`` means for a claude task."""
 
-    def __init__(self, router: Router, *, default_model: str = "sonnet") -> None:
+    def __init__(
+        self, router: Router, *, default_model: str = "sonnet", session_id: str | None = None
+    ) -> None:
         self.router = router
         self.default_model = default_model
+        self.session_id = session_id
 
     def resolve(self, spec: TaskSpec) -> str | None:
         model = spec.model.strip()
         if spec.executor == "api" or model != "auto":
             return model
         try:
-            estimate = self.router.estimate(spec.prompt or spec.title)
-            return self.router.select(estimate, model="auto").model
+            selection = self.router.decide(
+                spec.prompt or spec.title, session_id=self.session_id, task_id=spec.id
+            )
+            return selection.model
         except RoutingError as exc:
             log.warning(
                 "model choice for %s failed (%s); using %s", spec.id, exc, self.default_model

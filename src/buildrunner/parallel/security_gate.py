@@ -19,6 +19,7 @@ from buildrunner.core.redact import redact_text
 from buildrunner.parallel.integrations import GateResult
 
 MAX_REPORT = 4000
+MAX_DETAILS = 200
 
 
 def security_available() -> bool:
@@ -42,7 +43,28 @@ class SecurityGate:
     def check(self, repo: Path, base: str, head: str) -> GateResult:
         report = self._security.scan_diff(repo, base, head, config=self.config)
         findings = list(getattr(report, "findings", ()) or ())
+        stats = getattr(report, "stats", None)
+        scanned = int(getattr(stats, "files_scanned", 0) or 0)
         if not findings:
-            return GateResult(True, 0, "", self.name)
+            return GateResult(True, 0, "", self.name, files_scanned=scanned)
         text = self._security.render_report(report, "text")
-        return GateResult(False, len(findings), redact_text(text)[:MAX_REPORT], self.name)
+        details = tuple(_masked(finding.to_json()) for finding in findings[:MAX_DETAILS])
+        return GateResult(
+            False,
+            len(findings),
+            redact_text(text)[:MAX_REPORT],
+            self.name,
+            details=details,
+            files_scanned=scanned,
+        )
+
+
+def _masked(data: dict[str, Any]) -> dict[str, Any]:
+    """A finding's JSON with its free-text fields passed through the masker once more."""
+    return {
+        key: redact_text(value) if key in _FREE_TEXT and isinstance(value, str) else value
+        for key, value in data.items()
+    }
+
+
+_FREE_TEXT = frozenset({"path", "message", "masked"})

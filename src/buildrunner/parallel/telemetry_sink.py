@@ -13,7 +13,9 @@ orchestration event         telemetry event
 ``task.settled``            ``TaskEvent(task.completed | task.failed | task.cancelled)``,
                             once per task, when it reaches its final state
 ``worker.*``                ``WorkerEvent(worker.started | worker.stopped | worker.lost)``
-``gate.result``             ``GateEvent(gate.result)`` (masked report)
+``gate.result``             ``GateEvent(gate.result)`` (masked report); for the security
+                            gate also ``security.scan`` and one ``security.finding`` per
+                            finding (masked preview and fingerprint only)
 ``session.*``               ``SystemEvent(system.notice)``
 ==========================  ==========================================================
 
@@ -173,6 +175,26 @@ class TelemetrySink:
                 duration_ms=a.get("duration_ms"),
             )
         )
+        if a.get("gate") == "security":
+            self._security_scan(a)
+
+    def _security_scan(self, a: dict[str, Any]) -> None:
+        """The gate's scan as ``security.scan`` and (masked) ``security.finding`` events."""
+        try:
+            from buildrunner.security import findings_events
+        except ImportError:  # a build without the security subsystem
+            return
+        for event in findings_events(
+            a.get("findings_detail") or (),
+            target="gate",
+            files_scanned=int(a.get("files_scanned") or 0),
+            blocked=not a.get("passed"),
+            duration_ms=a.get("duration_ms"),
+            total=int(a.get("findings") or 0),
+            session_id=a["session"],
+            task_id=a["task"],
+        ):
+            self._record(event)
 
     def _session_started(self, a: dict[str, Any]) -> None:
         self._notice(a, f"parallel session {a['session']} started ({a.get('plan')})")

@@ -81,6 +81,7 @@ class Worker:
             merge_gate="none",
             project_root=Path(settings.root),
             store=store,
+            session_id=session_id,
         )
         self.executors = dict(executors or build_executors(self.integrations.api))
         self.parent_pid = parent_pid

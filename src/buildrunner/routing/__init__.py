@@ -43,7 +43,13 @@ from buildrunner.routing.errors import (
 )
 from buildrunner.routing.events import ListRecorder, Recorder, RoutingEvent
 from buildrunner.routing.failures import Action, Failure, FailureKind, classify_failure
-from buildrunner.routing.ledger import CostLedger, CostReport
+from buildrunner.routing.ledger import (
+    AttemptRecord,
+    CallRecord,
+    CostLedger,
+    CostReport,
+    UsageRecord,
+)
 from buildrunner.routing.pricing import Cost, ModelPrices, Usage, price_usage, worst_case_cost
 from buildrunner.routing.router import Attempt, Completion, Hop, Router
 from buildrunner.routing.selection import Selection, select_model
@@ -69,10 +75,12 @@ __all__ = [
     "TIERS",
     "Action",
     "Attempt",
+    "AttemptRecord",
     "BreakerState",
     "BudgetExceededError",
     "BudgetStatus",
     "Budgets",
+    "CallRecord",
     "Catalog",
     "CircuitBreakers",
     "Completion",
@@ -102,6 +110,7 @@ __all__ = [
     "SessionCost",
     "UnknownModelError",
     "Usage",
+    "UsageRecord",
     "classify_failure",
     "estimate_complexity",
     "open_router",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from buildrunner.core.clock import SYSTEM_CLOCK, Clock
 from buildrunner.core.store import Store
@@ -81,6 +81,59 @@ class CostReport:
             "total_usd": str(self.total),
             "rows": [row.as_dict() for row in self.rows],
         }
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One HTTP attempt of a call, as stored."""
+
+    seq: int
+    model: str
+    outcome: str
+    status: int | None
+    wait_s: float | None
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One billed usage record, as stored: the tokens and their exact cost."""
+
+    model: str
+    usage: Usage
+    cost: Decimal
+    price_source: str
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One logical call (a Router call or a Claude Code session) with its attempts and usage."""
+
+    id: str
+    source: str
+    task_id: str | None
+    level: str | None
+    requested_model: str | None
+    selected_model: str | None
+    final_model: str | None
+    outcome: str
+    fallbacks: int
+    started_at: float
+    finished_at: float | None
+    attempts: tuple[AttemptRecord, ...]
+    usage: tuple[UsageRecord, ...]
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((u.cost for u in self.usage), Decimal(0))
+
+    @property
+    def hops(self) -> list[tuple[str, str, str]]:
+        """``(from_model, to_model, why)`` for every change of model between attempts."""
+        found = []
+        for before, after in zip(self.attempts, self.attempts[1:], strict=False):
+            if after.model != before.model:
+                found.append((before.model, after.model, before.outcome))
+        return found
 
 
 class CostLedger:
@@ -245,6 +298,53 @@ class CostLedger:
         )
         return [dict(row) for row in rows]
 
+    def session_calls(self, session_id: str) -> list[CallRecord]:
+        """Every call recorded for `session_id`, oldest first, with attempts and usage."""
+        with self.store.transaction(immediate=False) as conn:
+            calls = conn.execute(
+                "SELECT id, source, task_id, level, requested_model, selected_model, final_model, "
+                "outcome, fallbacks, started_at, finished_at FROM routing_calls "
+                "WHERE session_id = ? ORDER BY started_at, rowid",
+                (session_id,),
+            ).fetchall()
+            attempts: dict[str, list[AttemptRecord]] = {}
+            for row in conn.execute(
+                "SELECT a.call_id, a.seq, a.model, a.outcome, a.status, a.wait_s "
+                "FROM routing_attempts a JOIN routing_calls c ON c.id = a.call_id "
+                "WHERE c.session_id = ? ORDER BY a.call_id, a.seq",
+                (session_id,),
+            ):
+                attempts.setdefault(row["call_id"], []).append(
+                    AttemptRecord(
+                        row["seq"], row["model"], row["outcome"], row["status"], row["wait_s"]
+                    )
+                )
+            usage: dict[str, list[UsageRecord]] = {}
+            for row in conn.execute(
+                "SELECT u.* FROM routing_usage u JOIN routing_calls c ON c.id = u.call_id "
+                "WHERE c.session_id = ? ORDER BY u.id",
+                (session_id,),
+            ):
+                usage.setdefault(row["call_id"], []).append(_usage_record(row))
+        return [
+            CallRecord(
+                id=row["id"],
+                source=row["source"],
+                task_id=row["task_id"],
+                level=row["level"],
+                requested_model=row["requested_model"],
+                selected_model=row["selected_model"],
+                final_model=row["final_model"],
+                outcome=row["outcome"],
+                fallbacks=row["fallbacks"],
+                started_at=row["started_at"],
+                finished_at=row["finished_at"],
+                attempts=tuple(attempts.get(row["id"], ())),
+                usage=tuple(usage.get(row["id"], ())),
+            )
+            for row in calls
+        ]
+
     # ----------------------------------------------------------------- reports
 
     def costs(self, *, period: Period = "month", by: GroupBy = "model") -> CostReport:
@@ -273,6 +373,18 @@ class CostLedger:
                 for r in rows
             ),
         )
+
+
+def _usage_record(row: Any) -> UsageRecord:
+    usage = Usage(
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        cache_write_5m_tokens=row["cache_write_5m_tokens"],
+        cache_write_1h_tokens=row["cache_write_1h_tokens"],
+        cache_read_tokens=row["cache_read_tokens"],
+        batch=bool(row["batch"]),
+    )
+    return UsageRecord(row["model"], usage, Decimal(row["cost_usd"]), row["price_source"])
 
 
 def period_start(period: Period, now: float) -> float | None:

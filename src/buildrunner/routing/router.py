@@ -226,6 +226,30 @@ class Router:
             open_breakers=open_breakers,
         )
 
+    def decide(
+        self,
+        text: str,
+        *,
+        model: str = "auto",
+        max_cost: Decimal | None = None,
+        session_id: str | None = None,
+        task_id: str | None = None,
+        task_type: str | None = None,
+    ) -> Selection:
+        """Estimate `text` and choose a model for work this router does not call itself
+        (a Claude Code session); records the ``routing.decision`` event like a call does."""
+        estimate = self.estimate(text)
+        selection = self.select(estimate, model=model, max_cost=max_cost, session_id=session_id)
+        self._emit(
+            events.DECISION,
+            call_id=None,
+            session_id=session_id,
+            task_id=task_id,
+            task_type=task_type,
+            **selection.as_dict(),
+        )
+        return selection
+
     # ----------------------------------------------------------------- complete
 
     def complete(

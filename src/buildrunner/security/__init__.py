@@ -8,6 +8,9 @@ prints. Importing this package is cheap: the scanner, rules and formatters load 
     report = scan_diff(repo, "main", "task-branch")   # what the branch added since main
     if report.findings: ...                          # Finding.masked / .fingerprint, never secrets
 
+Telemetry: :func:`record_scan` / :func:`scan_events` turn a report into ``security.scan`` and
+(masked) ``security.finding`` events; :func:`quality_events` does the same for the quality gate.
+
 Findings are :class:`Finding` records (``kind`` "secret" or "sql-injection"); reports are
 :class:`ScanReport` with ``to_json()`` in the documented shape. See docs/security.md.
 """
@@ -25,6 +28,13 @@ from buildrunner.security.analyzers import (
     Source,
 )
 from buildrunner.security.catalog import RuleInfo
+from buildrunner.security.events import (
+    findings_events,
+    quality_events,
+    record_events,
+    record_scan,
+    scan_events,
+)
 from buildrunner.security.findings import KIND_SECRET, KIND_SQL_INJECTION, Finding
 from buildrunner.security.options import ScanOptions
 from buildrunner.security.report import ScanReport, ScanStats, SkippedFile
@@ -45,12 +55,17 @@ __all__ = [
     "ScanStats",
     "SkippedFile",
     "Source",
+    "findings_events",
     "list_rules",
     "load_baseline",
     "mask_text",
+    "quality_events",
+    "record_events",
+    "record_scan",
     "render_report",
     "scan_bytes",
     "scan_diff",
+    "scan_events",
     "scan_history",
     "scan_paths",
     "scan_staged",

@@ -265,7 +265,8 @@ def summarize(store: Store, window: Window | None = None, group_by: str | None =
         summary.first_ts = _min(summary.first_ts, row["first"])
         summary.last_ts = _max(summary.last_ts, row["last"])
         if row["status"] == FAILED or row["type"] == EventType.ERROR:
-            errors[row["error_type"] or "(unknown)"] += count
+            # a failure without an error type is named after its event: "(gate.result)"
+            errors[row["error_type"] or f"({row['type']})"] += count
         if row["with_cost"]:
             cost_by_type[row["type"]] += row["cost_nanos"] or 0
     for (key, kind), values in latencies.items():

@@ -101,6 +101,8 @@ class RecordedRequest:
     had_api_key: bool
     status: int
     body: Mapping[str, Any]
+    usage: Mapping[str, Any] | None = None
+    """The ``usage`` object of a successful answer (None for errors)."""
 
 
 class FakeAnthropic:
@@ -230,10 +232,11 @@ class FakeAnthropic:
         max_tokens = int(body.get("max_tokens") or 0)
         prompt = sum(_tokens(text) for text, _ in _prompt_blocks(body))
         status, headers, payload = self._answer(body, api_key, model, max_tokens, prompt)
+        usage = payload.get("usage") if status == 200 and isinstance(payload, dict) else None
         with self._lock:
             if len(self.requests) < self.max_requests:
                 self.requests.append(
-                    RecordedRequest(model, max_tokens, prompt, bool(api_key), status, body)
+                    RecordedRequest(model, max_tokens, prompt, bool(api_key), status, body, usage)
                 )
         return status, headers, payload
 

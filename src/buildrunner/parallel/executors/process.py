@@ -4,6 +4,10 @@ The child runs with ``start_new_session=True`` so that its whole tree can be sig
 ``os.killpg``; stop requests (cancel, lost lease, timeout) send SIGTERM to the group and SIGKILL
 after a grace period. A *pause* is delivered only at a boundary the caller recognises in the
 output (a turn boundary of Claude Code), never with SIGSTOP.
+
+Output reaches the log line by line through the secret masker
+(:func:`buildrunner.core.redact.redact_text`): a task that prints a credential, or a Claude Code
+stream that echoes one in a tool call, leaves only its mask in the log file.
 """
 
 from __future__ import annotations
@@ -35,6 +39,17 @@ class ProcessOutcome:
 
 LineHandler = Callable[[str], bool]
 """Called with every stdout line; returns True when the line ends a turn (a pause point)."""
+Masker = Callable[[str], str]
+"""Turns a line of output into what may be logged (every secret masked)."""
+MAX_LINE = 1 << 20
+"""Longer lines are logged in pieces of this many bytes (each piece masked)."""
+
+
+def default_masker(text: str) -> str:
+    """The project's masking rule: every secret the security detector finds, masked."""
+    from buildrunner.core.redact import redact_text
+
+    return redact_text(text)
 
 
 def run_process(
@@ -48,16 +63,19 @@ def run_process(
     kill_grace: float,
     on_line: LineHandler | None = None,
     stdin_text: str | None = None,
+    mask: Masker = default_masker,
 ) -> ProcessOutcome:
-    """Run `argv` to the end or until stopped; stdout goes to `on_line` (and the log) or the log."""
+    """Run `argv` to the end or until stopped; stdout goes to `on_line` (if given) and to the
+    log, stderr to the log, both through `mask`."""
     try:
         proc = subprocess.Popen(
             list(argv),
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE if on_line is not None else log,
-            stderr=log,
+            stdout=subprocess.PIPE,
+            # one pipe keeps the order of a command's output; a line handler reads stdout alone
+            stderr=subprocess.PIPE if on_line is not None else subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
         )
@@ -66,14 +84,19 @@ def run_process(
     control.report_process(proc.pid)
     watcher = _Watcher(proc, control, timeout=timeout, kill_grace=kill_grace)
     watcher.start()
+    sink = _MaskedLog(log, mask)
+    pumps = (
+        _Pump(proc.stdout, sink, on_line, watcher, name=f"stdout-{proc.pid}"),
+        _Pump(proc.stderr, sink, None, watcher, name=f"stderr-{proc.pid}"),
+    )
+    for pump in pumps:
+        pump.start()
     try:
         if stdin_text is not None and proc.stdin is not None:
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.write(stdin_text.encode("utf-8"))
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
-        if on_line is not None and proc.stdout is not None:
-            _pump(proc.stdout, log, on_line, watcher)
         proc.wait()
     except BaseException:
         watcher.kill(StopReason.CANCEL)
@@ -82,6 +105,11 @@ def run_process(
     finally:
         watcher.finish()
         _kill_group(proc.pid, signal.SIGKILL)  # stragglers the task left behind
+        for pump in pumps:  # the pipes close with the last process of the group
+            pump.join(timeout=kill_grace + 1)
+    for pump in pumps:
+        if pump.error is not None:
+            raise pump.error
     return ProcessOutcome(proc.returncode, stopped=watcher.reason)
 
 
@@ -124,13 +152,64 @@ def run_commands(
     return None
 
 
-def _pump(stream: IO[bytes], log: IO[bytes], on_line: LineHandler, watcher: _Watcher) -> None:
-    for raw in iter(stream.readline, b""):
-        log.write(raw)
-        log.flush()
-        boundary = on_line(raw.decode("utf-8", errors="replace"))
-        if boundary and watcher.pause_pending():
-            watcher.kill(StopReason.PAUSE)
+class _MaskedLog:
+    """Writes lines of output to the log, masked, one whole line at a time (two streams share
+    the file)."""
+
+    def __init__(self, log: IO[bytes], mask: Masker) -> None:
+        self.log = log
+        self.mask = mask
+        self.lock = threading.Lock()
+
+    def write_line(self, raw: bytes) -> None:
+        text = raw.decode("utf-8", errors="surrogateescape")
+        try:
+            masked = self.mask(text)
+        except Exception:  # a masker failure must not leak the line: drop its content
+            masked = f"[line of {len(raw)} bytes not logged: the secret masker failed]\n"
+        data = masked.encode("utf-8", errors="surrogateescape")
+        with self.lock:
+            self.log.write(data)
+            self.log.flush()
+
+
+class _Pump(threading.Thread):
+    """Copies one output stream to the log, masked, line by line; stdout lines also go to
+    `on_line`, and a turn boundary with a pause pending stops the process group."""
+
+    def __init__(
+        self,
+        stream: IO[bytes] | None,
+        sink: _MaskedLog,
+        on_line: LineHandler | None,
+        watcher: _Watcher,
+        *,
+        name: str,
+    ) -> None:
+        super().__init__(name=name, daemon=True)
+        self.stream = stream
+        self.sink = sink
+        self.on_line = on_line
+        self.watcher = watcher
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        stream = self.stream
+        if stream is None:
+            return
+        try:
+            for raw in iter(lambda: stream.readline(MAX_LINE), b""):
+                self.sink.write_line(raw)
+                if self.on_line is None:
+                    continue
+                boundary = self.on_line(raw.decode("utf-8", errors="replace"))
+                if boundary and self.watcher.pause_pending():
+                    self.watcher.kill(StopReason.PAUSE)
+        except BaseException as exc:  # handed to the caller after the process ended
+            self.error = exc
+            self.watcher.kill(StopReason.CANCEL)
+        finally:
+            stream.close()
 
 
 class _Watcher(threading.Thread):
