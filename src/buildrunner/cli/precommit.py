@@ -83,14 +83,16 @@ def run_check(state: CliState, *, no_sql: bool = False) -> int:
     report = scan_staged(require_git(state), cwd=state.cwd, options=options)
     if not report.findings:
         return ExitCode.OK  # no telemetry for a clean commit: it would double the hook's time
-    from buildrunner.security.events import scan_events
     from buildrunner.security.formats.text import render_text
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     only_secrets = all(finding.kind == "secret" for finding in report.findings)
     sys.stdout.write(render_text(report, color=color) + (BLOCKED if only_secrets else BLOCKED_SQL))
     sys.stdout.flush()
-    state.record_telemetry(scan_events(report, target="staged", blocked=True))
+    if state.telemetry_active():  # building the events imports telemetry: only when stored
+        from buildrunner.security.events import scan_events
+
+        state.record_telemetry(scan_events(report, target="staged", blocked=True))
     return ExitCode.FINDINGS
 
 

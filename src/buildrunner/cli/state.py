@@ -77,6 +77,16 @@ class CliState:
             logging.getLogger("buildrunner.cli").warning("telemetry not recorded", exc_info=True)
             return 0
 
+    def telemetry_active(self) -> bool:
+        """Whether :meth:`record_telemetry` would store anything (cheap: no telemetry import).
+
+        Lets a hot path skip building events it would throw away.
+        """
+        try:
+            return self.config().config.telemetry.enabled and self.paths.data_dir.is_dir()
+        except Exception:  # telemetry must never fail a command
+            return False
+
     def _telemetry_recorder(self) -> Any:
         if self._recorder is None:
             config = self.config().config
